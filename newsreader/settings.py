@@ -36,8 +36,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "accounts",
     "articles",
     "subscriptions",
+    "discovery",
+    "compat",
 ]
 
 MIDDLEWARE = [

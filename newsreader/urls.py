@@ -1,13 +1,11 @@
 from django.contrib import admin
-from django.http import HttpResponse
-from django.urls import path
-
-
-def home(request):
-    return HttpResponse("Newsreader")
-
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("api/", include("compat.urls")),
+    path("", include("discovery.urls")),
+    path("", include("subscriptions.urls")),
+    path("", include("articles.urls")),
 ]
