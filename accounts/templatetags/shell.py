@@ -1,0 +1,47 @@
+"""Template helpers for the page shell (base.html): nav links that tolerate routes not built yet."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+# Pages are built by several engineers at once; a nav link to a page that does not exist yet must not
+# break every other page, and a route may be registered with or without its app's namespace.
+_NAMESPACES = ("subscriptions", "articles", "discovery", "accounts")
+
+
+@register.simple_tag
+def nav_url(name: str) -> str:
+    """The URL of a named route, trying the bare name then each app namespace; "" when none exists."""
+    for candidate in (name, *(f"{ns}:{name}" for ns in _NAMESPACES)):
+        try:
+            return reverse(candidate)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+# (label, route name, whether the link is current for paths under it)
+_NAV = (
+    ("River", "river"),
+    ("Top stories", "top-stories"),
+    ("Publishers", "publisher-directory"),
+    ("Lists", "reading-list-index"),
+    ("Following", "subscription-manage"),
+    ("Search", "search"),
+)
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context) -> list[dict]:
+    """Main navigation entries that exist, each with `label`, `url` and `current`."""
+    request = context.get("request")
+    path = getattr(request, "path", "")
+    items = []
+    for label, name in _NAV:
+        url = nav_url(name)
+        if not url:
+            continue
+        current = path == url if url == "/" else path.startswith(url)
+        items.append({"label": label, "url": url, "current": current, "name": name})
+    return items
