@@ -16,6 +16,7 @@ app.conf.update(
     task_default_queue="default",
     task_routes={
         "articles.tasks.feed_refresh": {"queue": "feeds"},
+        "articles.tasks.feeds_refresh_batch": {"queue": "feeds"},
         "articles.tasks.feeds_enqueue_due": {"queue": "feeds"},
         "articles.tasks.article_extract": {"queue": "extraction"},
     },
@@ -29,6 +30,10 @@ app.conf.update(
     worker_hijack_root_logger=False,
     beat_schedule={
         "feeds-enqueue-due": {"task": "articles.tasks.feeds_enqueue_due", "schedule": 60.0},
+        "articles-enqueue-pending-extraction": {
+            "task": "articles.tasks.articles_enqueue_pending_extraction",
+            "schedule": 300.0,
+        },
     },
 )
 app.autodiscover_tasks()

@@ -131,6 +131,11 @@ FEED_MAX_ERRORS = env_int("FEED_MAX_ERRORS", 10)
 FEED_BATCH_SIZE = env_int("FEED_BATCH_SIZE", 500)
 FEED_MAX_ITEMS = env_int("FEED_MAX_ITEMS", 500)
 EXTRACT_FULL_TEXT = env_bool("EXTRACT_FULL_TEXT", True)
+# How many feeds one task refreshes, and how many of their fetches are in flight at once.
+FEED_TASK_BATCH = env_int("FEED_TASK_BATCH", 100)
+FETCH_CONCURRENCY = env_int("FETCH_CONCURRENCY", 50)
+# A worker holds a feed this long; if it dies, the scheduler gives the feed to another worker afterwards.
+FEED_LEASE_SECONDS = env_int("FEED_LEASE_SECONDS", 600)
 
 # --- Accounts -------------------------------------------------------------------------------------
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)

@@ -1,0 +1,399 @@
+"""The ingestion pipeline: fetch -> parse -> sanitize -> store, then extract each new story's page.
+
+This is the one place that wires the stages together (miniflux `handler.RefreshFeed` is the model). The
+stages themselves (`fetching`, `parsing`, `extraction`, `sanitizing`, `store`) know nothing of each other.
+
+Failure handling, in one place:
+- a fetch or parse error is recorded on the feed (status, message, consecutive errors) and the next check
+  backs off exponentially; a 429/503 Retry-After is honoured; 410 Gone or too many errors disable the feed;
+- nothing already stored is touched by a failing refresh;
+- a worker that dies mid-refresh leaves the feed's lease to run out, after which the scheduler hands the
+  feed to another worker; stories are upserted, so doing a refresh twice stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from articles import services
+from articles.extraction import choose_content, extract_article
+from articles.fetching import (
+    FeedGoneError,
+    FetchError,
+    FetchResult,
+    TransientFetchError,
+    afetch,
+    async_fetch_client,
+    fetch,
+)
+from articles.models import Article, Feed
+from articles.parsing import FeedParseError, parse_feed
+from articles.sanitizing import content_hash, html_to_text, reading_time_minutes, sanitize_html, word_count
+from articles.store import articles_upsert, excerpt, guid_hash
+from newsreader import metrics
+
+logger = logging.getLogger(__name__)
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+)
+
+
+@dataclass
+class RefreshOutcome:
+    feed_id: int
+    status: str  # "fetched", "not_modified", "failed", "skipped"
+    new: int = 0
+    updated: int = 0
+    error: str = ""
+    new_article_ids: list[int] = field(default_factory=list)
+
+
+def lease_seconds() -> int:
+    return settings.FEED_LEASE_SECONDS
+
+
+# --- Claiming feeds ------------------------------------------------------------------------------
+
+
+def _free_lease(now: datetime) -> Q:
+    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+
+
+def feeds_claim_due(*, limit: int, now: datetime | None = None) -> list[int]:
+    """Take up to `limit` due feeds for this caller by setting their lease. Safe with many callers.
+
+    On Postgres the rows are locked with SELECT ... FOR UPDATE SKIP LOCKED, so concurrent schedulers never
+    take the same feed; SQLite serialises writers (IMMEDIATE transactions) to the same effect.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Feed.objects.select_for_update(skip_locked=True)
+            .filter(_free_lease(now), disabled=False, next_check_at__lte=now)
+            .order_by("next_check_at")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            Feed.objects.filter(id__in=ids).update(lease_until=now + timedelta(seconds=lease_seconds()))
+    return ids
+
+
+def feed_claim(*, feed_id: int, now: datetime | None = None) -> bool:
+    """Take one feed now (a new subscription, a manual refresh) unless another worker holds it."""
+    now = now or timezone.now()
+    return (
+        Feed.objects.filter(_free_lease(now), id=feed_id, disabled=False).update(
+            lease_until=now + timedelta(seconds=lease_seconds())
+        )
+        == 1
+    )
+
+
+# --- Refreshing ----------------------------------------------------------------------------------
+
+
+def feed_refresh(*, feed_id: int, claim: bool = True) -> RefreshOutcome:
+    """Fetch, parse and store one feed. Records errors on the feed; never raises for bad input."""
+    if claim and not feed_claim(feed_id=feed_id):
+        return RefreshOutcome(feed_id=feed_id, status="skipped")
+    feed = Feed.objects.filter(id=feed_id).first()
+    if feed is None or feed.disabled:
+        return RefreshOutcome(feed_id=feed_id, status="skipped")
+    try:
+        result: FetchResult | FetchError = fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
+        )
+    except FetchError as exc:
+        result = exc
+    return feed_process(feed=feed, result=result)
+
+
+def feeds_refresh(*, feed_ids: list[int], concurrency: int = 50) -> list[RefreshOutcome]:
+    """Refresh many claimed feeds: their fetches in flight at once, the CPU work one at a time.
+
+    Waiting on the network holds no CPU: an event loop in a helper thread keeps up to `concurrency`
+    requests open, and this thread parses and stores each answer as it arrives (the ORM stays in the
+    calling thread, where Celery manages its database connection).
+    """
+    feeds = list(Feed.objects.filter(id__in=feed_ids, disabled=False))
+    outcomes = [RefreshOutcome(feed_id=i, status="skipped") for i in set(feed_ids) - {f.id for f in feeds}]
+    if not feeds:
+        return outcomes
+    answers: queue.Queue[tuple[Feed, FetchResult | FetchError]] = queue.Queue()
+    fetcher = threading.Thread(
+        target=asyncio.run, args=(_fetch_all(feeds, concurrency, answers.put),), daemon=True
+    )
+    fetcher.start()
+    # Every feed gets exactly one answer (an error at worst); the timeout only guards against a bug.
+    deadline = settings.FETCH_TOTAL_TIMEOUT * (len(feeds) / concurrency + 1) + 60
+    for _ in feeds:
+        feed, result = answers.get(timeout=deadline)
+        outcomes.append(feed_process(feed=feed, result=result))
+    fetcher.join(timeout=5)
+    return outcomes
+
+
+async def _fetch_all(feeds: list[Feed], concurrency: int, deliver) -> None:
+    limit = asyncio.Semaphore(concurrency)
+    async with async_fetch_client() as client:
+
+        async def one(feed: Feed) -> None:
+            async with limit:
+                try:
+                    result: FetchResult | FetchError = await afetch(
+                        feed.url,
+                        etag=feed.etag,
+                        last_modified=feed.last_modified,
+                        accept=FEED_ACCEPT,
+                        client=client,
+                    )
+                except FetchError as exc:
+                    result = exc
+                except Exception as exc:  # a bug must not leave the consumer waiting
+                    logger.exception("fetch crashed", extra={"feed_id": feed.id})
+                    result = FetchError(f"internal error while fetching: {exc.__class__.__name__}")
+            deliver((feed, result))
+
+        await asyncio.gather(*(one(feed) for feed in feeds))
+
+
+def feed_process(*, feed: Feed, result: FetchResult | FetchError) -> RefreshOutcome:
+    """Everything after the fetch: record the outcome, parse, store, schedule the next check."""
+    now = timezone.now()
+    started = time.monotonic()
+    if isinstance(result, FetchError):
+        return _record_failure(feed, now, result)
+    if result.not_modified:
+        _record_success(feed, now, result, status=304, interval=feed.interval_seconds)
+        metrics.record_feed_refreshed("not_modified")
+        return RefreshOutcome(feed_id=feed.id, status="not_modified")
+    try:
+        parsed = parse_feed(
+            result.content,
+            url=result.url,
+            content_type=result.content_type,
+            max_items=settings.FEED_MAX_ITEMS,
+        )
+    except FeedParseError as exc:
+        return _record_failure(feed, now, exc, status=result.status)
+
+    stored = articles_upsert(feed=feed, items=parsed.items, now=now, extract=settings.EXTRACT_FULL_TEXT)
+    if not feed.title and parsed.title:
+        feed.title = parsed.title[:300]
+    if not feed.site_url and parsed.link.startswith(("http://", "https://")):
+        feed.site_url = parsed.link[:2048]
+    if stored.new_ids:
+        feed.last_new_item_at = now
+    interval = services.feed_schedule_next_check(
+        feed=feed,
+        now=now,
+        item_dates=[i.published_at for i in parsed.items if i.published_at],
+        ttl_seconds=parsed.ttl_seconds,
+        max_age=result.max_age,
+    )
+    _record_success(feed, now, result, status=result.status, interval=interval)
+    metrics.record_feed_refreshed("fetched")
+    metrics.record_articles_stored(len(stored.new_ids))
+    logger.info(
+        "feed refreshed",
+        extra={
+            "feed_id": feed.id,
+            "status": result.status,
+            "new_entries": len(stored.new_ids),
+            "updated_entries": stored.updated,
+            "seconds": round(time.monotonic() - started, 3),
+        },
+    )
+    return RefreshOutcome(
+        feed_id=feed.id,
+        status="fetched",
+        new=len(stored.new_ids),
+        updated=stored.updated,
+        new_article_ids=stored.new_ids,
+    )
+
+
+def _record_success(feed: Feed, now: datetime, result: FetchResult, *, status: int, interval: int) -> None:
+    feed.last_checked_at = now
+    feed.last_status = status
+    feed.last_error = ""
+    feed.error_count = 0
+    feed.interval_seconds = interval
+    feed.next_check_at = now + timedelta(seconds=interval)
+    feed.lease_until = None
+    if result.etag:
+        feed.etag = result.etag[:512]
+    if result.last_modified:
+        feed.last_modified = result.last_modified[:100]
+    fields = [
+        "title", "site_url", "last_checked_at", "last_status", "last_error", "error_count",
+        "interval_seconds", "next_check_at", "lease_until", "etag", "last_modified", "last_new_item_at",
+    ]  # fmt: skip
+    if result.permanent_redirect_url and result.permanent_redirect_url != feed.url:
+        # The publisher moved the feed for good: follow it, unless we already poll the new address.
+        if not Feed.objects.filter(url=result.permanent_redirect_url).exists():
+            feed.url = result.permanent_redirect_url
+            fields.append("url")
+    try:
+        feed.save(update_fields=fields)
+    except IntegrityError:
+        fields.remove("url")  # another feed took that URL in the meantime
+        feed.save(update_fields=fields)
+
+
+def _record_failure(
+    feed: Feed, now: datetime, error: Exception, *, status: int | None = None
+) -> RefreshOutcome:
+    feed.error_count += 1
+    feed.last_checked_at = now
+    feed.last_status = status or getattr(error, "status", None)
+    feed.last_error = str(error)[:2000] or error.__class__.__name__
+    retry_after = getattr(error, "retry_after", None) if isinstance(error, TransientFetchError) else None
+    backoff = services.feed_backoff_seconds(error_count=feed.error_count, retry_after=retry_after)
+    feed.next_check_at = now + timedelta(seconds=backoff)
+    feed.lease_until = None
+    if isinstance(error, FeedGoneError):
+        feed.disabled, feed.disabled_reason = True, "The publisher says this feed is gone (HTTP 410)."
+    elif feed.error_count >= settings.FEED_MAX_ERRORS:
+        feed.disabled = True
+        feed.disabled_reason = f"Stopped after {feed.error_count} failed checks in a row: {feed.last_error}"[
+            :300
+        ]
+    feed.save(
+        update_fields=[
+            "error_count", "last_checked_at", "last_status", "last_error", "next_check_at",
+            "lease_until", "disabled", "disabled_reason",
+        ]
+    )  # fmt: skip
+    metrics.record_feed_failed()
+    logger.warning(
+        "feed refresh failed",
+        extra={"feed_id": feed.id, "error": feed.last_error, "error_count": feed.error_count},
+    )
+    return RefreshOutcome(feed_id=feed.id, status="failed", error=feed.last_error)
+
+
+# --- Extraction ----------------------------------------------------------------------------------
+
+
+def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
+    """Fetch the story's page and keep its full text, unless the feed already carried more.
+
+    Safe to repeat: only a story still waiting for its text is written. Returns the new extraction status.
+    With raise_transient, a passing fetch error is raised for the task to retry; otherwise the story keeps
+    the feed's text.
+    """
+    article = (
+        Article.objects.filter(id=article_id, extraction_status=Article.Extraction.PENDING)
+        .only("id", "url", "title", "author", "content_html", "text", "lead_image_url", "language")
+        .first()
+    )
+    if article is None:
+        return "skipped"
+    started = time.monotonic()
+    try:
+        page = fetch(article.url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+    except TransientFetchError:
+        if raise_transient:
+            raise
+        page = None
+    except FetchError:
+        page = None
+    extracted = extract_article(page.content, url=page.url) if page is not None and page.content else None
+
+    chosen = choose_content(extracted, feed_text=article.text, feed_html=article.content_html)
+    fields: dict = {"updated_at": timezone.now()}
+    if chosen.source == "extracted" and extracted is not None:
+        html = sanitize_html(chosen.html, base_url=page.url if page else article.url)
+        text = html_to_text(html)
+        words = word_count(text)
+        fields.update(
+            content_html=html,
+            text=text,
+            word_count=words,
+            reading_time=reading_time_minutes(words),
+            extraction_status=Article.Extraction.EXTRACTED,
+        )
+        if extracted.lead_image_url and not article.lead_image_url:
+            fields["lead_image_url"] = extracted.lead_image_url[:2048]
+        if extracted.author and not article.author:
+            fields["author"] = extracted.author[:300]
+        if extracted.title and not article.title:
+            fields["title"] = extracted.title
+        if extracted.language and not article.language:
+            fields["language"] = extracted.language[:20]
+    else:
+        fields["extraction_status"] = Article.Extraction.FEED if article.text else Article.Extraction.FAILED
+    # Another worker may have done it meanwhile: write only if the story is still waiting.
+    Article.objects.filter(id=article.id, extraction_status=Article.Extraction.PENDING).update(**fields)
+    metrics.observe_extraction_seconds(time.monotonic() - started)
+    return fields["extraction_status"]
+
+
+def articles_pending_extraction(*, older_than: timedelta, limit: int = 1000) -> list[int]:
+    """Stories still waiting for their text after `older_than`: their task was lost (a worker died)."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Article.objects.filter(extraction_status=Article.Extraction.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+# --- Saving any web page -------------------------------------------------------------------------
+
+
+def page_ingest(*, url: str) -> Article:
+    """Fetch any web page, extract it and store it as a story of the page's site. Safe to repeat.
+
+    Raises FetchError (a user-readable str()) when the page cannot be fetched; a page with no readable
+    text is still saved, with its title and link.
+    """
+    page = fetch(url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+    host = urlsplit(page.url).hostname or page.url
+    site = f"{urlsplit(page.url).scheme}://{host}/"
+    publisher = services.publisher_for_site(site_url=site, name=host.removeprefix("www."))
+    extracted = extract_article(page.content, url=page.url)
+    now = timezone.now()
+    html = sanitize_html(extracted.content_html, base_url=page.url) if extracted else ""
+    text = html_to_text(html)
+    words = word_count(text)
+    defaults = dict(
+        guid=page.url,
+        url=page.url[:2048],
+        title=(extracted.title if extracted else "") or page.url,
+        author=(extracted.author if extracted else "")[:300],
+        published_at=(extracted.published_at if extracted else None) or now,
+        summary=excerpt(text),
+        content_html=html,
+        text=text,
+        lead_image_url=((extracted.lead_image_url if extracted else "") or "")[:2048],
+        word_count=words,
+        reading_time=reading_time_minutes(words),
+        language=((extracted.language if extracted else "") or "")[:20],
+        extraction_status=Article.Extraction.EXTRACTED if text else Article.Extraction.FAILED,
+        content_hash=content_hash(text),
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            article, _ = Article.objects.update_or_create(
+                publisher=publisher, guid_hash=guid_hash(page.url), defaults=defaults
+            )
+    except IntegrityError:  # saved by someone else at the same moment
+        article = Article.objects.get(publisher=publisher, guid_hash=guid_hash(page.url))
+    return article

@@ -1,0 +1,143 @@
+"""The store stage: parsed feed items -> Article rows, an idempotent upsert.
+
+An article exists once per publisher (unique publisher + sha256 of its guid), so two workers storing the
+same story at the same time make one row. A story whose feed content changed is updated; an unchanged
+one is not written at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+from articles.models import Article, Feed
+from articles.parsing import ParsedItem
+from articles.sanitizing import (
+    content_hash,
+    html_to_text,
+    reading_time_minutes,
+    sanitize_html,
+    strip_tracking_params,
+    word_count,
+)
+
+EXCERPT_CHARS = 400
+# SQLite allows 999 parameters in a statement on old builds; stay well below for the IN (...) lookups.
+LOOKUP_CHUNK = 500
+
+# Written again when a story's feed content changes; the extracted text is kept unless there is none.
+UPDATED_FIELDS = ["title", "url", "author", "summary", "content_hash", "updated_at"]
+CONTENT_FIELDS = ["content_html", "text", "word_count", "reading_time", "lead_image_url"]
+
+
+@dataclass
+class UpsertResult:
+    new_ids: list[int] = field(default_factory=list)
+    updated: int = 0
+    unchanged: int = 0
+
+
+def guid_hash(guid: str) -> str:
+    return hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def article_from_item(*, feed: Feed, item: ParsedItem, now: datetime, extract: bool) -> Article:
+    """An unsaved Article for a feed item, its HTML sanitized. Pure apart from reading `feed`."""
+    base = item.base_url or item.url or feed.url
+    raw_html = item.content_html or item.summary_html
+    content_html = sanitize_html(raw_html, base_url=base) if raw_html else ""
+    text = html_to_text(content_html)
+    summary_text = (
+        html_to_text(sanitize_html(item.summary_html, base_url=base)) if item.summary_html else text
+    )
+    words = word_count(text)
+    url = strip_tracking_params(item.url) if item.url else ""
+    return Article(
+        feed_id=feed.id,
+        publisher_id=feed.publisher_id,
+        guid=item.guid,
+        guid_hash=guid_hash(item.guid),
+        url=url[:2048],
+        title=item.title,
+        author=item.author[:300],
+        published_at=item.published_at or item.updated_at or now,
+        summary=excerpt(summary_text),
+        content_html=content_html,
+        text=text,
+        lead_image_url=(item.image_url or "")[:2048],
+        word_count=words,
+        reading_time=reading_time_minutes(words),
+        language=(item.language or "")[:20],
+        extraction_status=Article.Extraction.PENDING if (extract and url) else Article.Extraction.FEED,
+        # The hash of what the feed says, so an unchanged story costs no write on the next refresh.
+        content_hash=content_hash("\n".join((item.title, url, item.author, raw_html))),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def articles_upsert(*, feed: Feed, items: list[ParsedItem], now: datetime, extract: bool) -> UpsertResult:
+    """Insert new stories, update changed ones, leave the rest alone. Safe to repeat and to race.
+
+    Returns the ids of the stories this call inserted (the caller extracts their full text).
+    """
+    candidates: dict[str, Article] = {}
+    for item in items:
+        article = article_from_item(feed=feed, item=item, now=now, extract=extract)
+        candidates.setdefault(article.guid_hash, article)  # a feed listing a story twice: first wins
+    if not candidates:
+        return UpsertResult()
+
+    hashes = list(candidates)
+    existing: dict[str, tuple[int, str, str]] = {}
+    for start in range(0, len(hashes), LOOKUP_CHUNK):
+        rows = Article.objects.filter(
+            publisher_id=feed.publisher_id, guid_hash__in=hashes[start : start + LOOKUP_CHUNK]
+        ).values_list("guid_hash", "id", "content_hash", "extraction_status")
+        existing.update({h: (pk, chash, status) for h, pk, chash, status in rows})
+
+    fresh = [a for h, a in candidates.items() if h not in existing]
+    changed: list[Article] = []
+    changed_content: list[Article] = []
+    for h, (pk, chash, status) in existing.items():
+        if chash == candidates[h].content_hash:
+            continue
+        article = candidates[h]
+        article.pk = article.id = pk
+        if status == Article.Extraction.EXTRACTED:
+            changed.append(article)
+        else:
+            changed_content.append(article)
+
+    result = UpsertResult(unchanged=len(existing) - len(changed) - len(changed_content))
+    with transaction.atomic():
+        if fresh:
+            # ignore_conflicts: another worker may store the same story between our lookup and this insert.
+            Article.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=200)
+        if changed:
+            Article.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=200)
+        if changed_content:
+            Article.objects.bulk_update(changed_content, UPDATED_FIELDS + CONTENT_FIELDS, batch_size=200)
+    result.updated = len(changed) + len(changed_content)
+
+    fresh_hashes = [a.guid_hash for a in fresh]
+    for start in range(0, len(fresh_hashes), LOOKUP_CHUNK):
+        result.new_ids += list(
+            Article.objects.filter(
+                publisher_id=feed.publisher_id,
+                guid_hash__in=fresh_hashes[start : start + LOOKUP_CHUNK],
+                created_at=now,
+            ).values_list("id", flat=True)
+        )
+    return result

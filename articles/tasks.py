@@ -1,0 +1,78 @@
+"""Celery tasks: thin wrappers that call the pipeline. Payloads are ids only; running a task twice does no harm."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from articles.fetching import TransientFetchError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def feeds_enqueue_due() -> int:
+    """Beat, every minute: lease the due feeds and hand them to the feeds queue in batches."""
+    from articles.pipeline import feeds_claim_due
+
+    claimed = feeds_claim_due(limit=settings.FEED_BATCH_SIZE)
+    size = settings.FEED_TASK_BATCH
+    for start in range(0, len(claimed), size):
+        feeds_refresh_batch.delay(claimed[start : start + size])
+    if claimed:
+        logger.info("feeds enqueued", extra={"feeds": len(claimed)})
+    return len(claimed)
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def feeds_refresh_batch(feed_ids: list[int]) -> int:
+    """Refresh a leased batch with its fetches in flight at once; extraction goes to its own queue."""
+    from articles.pipeline import feeds_refresh
+
+    outcomes = feeds_refresh(feed_ids=feed_ids, concurrency=settings.FETCH_CONCURRENCY)
+    for outcome in outcomes:
+        for article_id in outcome.new_article_ids:
+            article_extract.delay(article_id)
+    return sum(o.new for o in outcomes)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def feed_refresh(feed_id: int) -> int:
+    """Refresh one feed now (a new subscription, a manual refresh)."""
+    from articles.pipeline import feed_refresh as run
+
+    outcome = run(feed_id=feed_id)
+    for article_id in outcome.new_article_ids:
+        article_extract.delay(article_id)
+    return outcome.new
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+    max_retries=2,
+)
+def article_extract(self, article_id: int) -> str:
+    """Fetch and extract one story's page; a passing network error is retried, then the feed's text stays."""
+    from articles.pipeline import article_extract as run
+
+    try:
+        return run(article_id=article_id, raise_transient=self.request.retries < self.max_retries)
+    except TransientFetchError as exc:
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task(acks_late=True)
+def articles_enqueue_pending_extraction() -> int:
+    """Beat: stories whose extraction task was lost (a worker died) are queued again."""
+    from articles.pipeline import articles_pending_extraction
+
+    ids = articles_pending_extraction(older_than=timedelta(minutes=15))
+    for article_id in ids:
+        article_extract.delay(article_id)
+    return len(ids)
