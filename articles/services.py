@@ -129,7 +129,7 @@ def publisher_create(
                 )
         except IntegrityError:
             continue  # another worker took the slug between our check and insert
-    raise IntegrityError("could not find a free slug for publisher %r" % name)
+    raise IntegrityError(f"could not find a free slug for publisher {name!r}")
 
 
 def publisher_for_site(*, site_url: str, name: str = "") -> Publisher:
