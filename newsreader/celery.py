@@ -2,8 +2,10 @@
 (CPU-bound article extraction, one process a core) and `default` (everything else)."""
 
 import os
+import time
 
 from celery import Celery
+from celery.signals import before_task_publish
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsreader.settings")
@@ -34,6 +36,20 @@ app.conf.update(
             "task": "articles.tasks.articles_enqueue_pending_extraction",
             "schedule": 300.0,
         },
+        # ops: /healthz reads the heartbeat's age; retention deletes old stories nobody saved.
+        "heartbeat": {
+            "task": "newsreader.tasks.heartbeat",
+            "schedule": float(os.environ.get("HEARTBEAT_INTERVAL") or 30),
+        },
+        "articles-purge-old": {"task": "newsreader.tasks.articles_purge_old", "schedule": 3600.0},
     },
 )
+app.conf.imports = ("newsreader.tasks",)
 app.autodiscover_tasks()
+
+
+@before_task_publish.connect
+def _stamp_sent_at(headers=None, **kwargs) -> None:
+    """ops: stamp each message with its publish time; /healthz and /metrics report the queue lag from it."""
+    if headers is not None:
+        headers.setdefault("nr_sent_at", time.time())

@@ -48,7 +48,7 @@ _STATUS_RE = re.compile(r"[^a-z0-9_]")
 _lock = threading.Lock()
 _client: Any = None
 _client_url = ""
-_paused_until = 0.0
+_paused_until: dict[str, float] = {}  # Redis URL -> monotonic time before which writes are skipped
 
 
 def metrics_enabled() -> bool:
@@ -72,15 +72,14 @@ def _redis():
 
 def _write(ops) -> None:
     """Run `ops(pipeline)` against Redis if metrics are on; never raises."""
-    global _paused_until
-    if not metrics_enabled() or time.monotonic() < _paused_until:
+    if not metrics_enabled() or time.monotonic() < _paused_until.get(settings.REDIS_URL, 0.0):
         return
     try:
         pipe = _redis().pipeline(transaction=False)
         ops(pipe)
         pipe.execute()
     except Exception as exc:  # a metrics outage must never fail a refresh
-        _paused_until = time.monotonic() + PAUSE_AFTER_ERROR
+        _paused_until[settings.REDIS_URL] = time.monotonic() + PAUSE_AFTER_ERROR
         logger.warning("metrics not recorded", extra={"error": f"{exc.__class__.__name__}: {exc}"})
 
 

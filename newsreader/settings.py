@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "newsreader.security.ContentSecurityPolicyMiddleware",  # ops: CSP header, see "Production" below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,5 +178,61 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"httpx": {"level": "WARNING"}, "trafilatura": {"level": "WARNING"}},
 }
+
+# --- Production, health, metrics, retention (owner: ops) ------------------------------------------
+# PRODUCTION=1 turns on what `manage.py check --deploy` asks for. TLS ends at a proxy in front of gunicorn:
+# SECURE_PROXY_SSL_HEADER=1 trusts its X-Forwarded-Proto (only set it when that proxy overwrites the header),
+# SECURE_SSL_REDIRECT=1 sends plain-HTTP visitors to https (not the health probes, which stay on http).
+PRODUCTION = env_bool("PRODUCTION", False)
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# newsreader/security.py sends it; no inline scripts or styles, pictures from publishers over https.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+)
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
+
+# Broker resilience: a Redis restart or a dead connection is noticed within seconds and retried forever;
+# a task held by a worker that died is handed out again after the visibility timeout (keep it longer than
+# the longest task and any countdown).
+if CELERY_BROKER_URL != "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+            "socket_timeout": 30,
+            "socket_connect_timeout": 10,
+            "socket_keepalive": True,
+            "health_check_interval": 25,
+            "retry_on_timeout": True,
+        }
+    )
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# /metrics answers only with `Authorization: Bearer $METRICS_TOKEN` (404 when unset); counters need REDIS_URL.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Beat sends a heartbeat task every HEARTBEAT_INTERVAL s; /healthz fails when the last one is older than this.
+HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
+HEALTH_HEARTBEAT_MAX_AGE = env_int("HEALTH_HEARTBEAT_MAX_AGE", 180)
+# Stories older than this that nobody saved are deleted (0 keeps everything), in batches, once an hour.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
+
+# LOG_FORMAT=json: one JSON object per line, with `extra` fields and the Celery task id.
+LOGGING["filters"] = {"celery_task": {"()": "newsreader.jsonlog.CeleryTaskFilter"}}
+LOGGING["formatters"]["json"] = {"()": "newsreader.jsonlog.JsonFormatter"}
+LOGGING["handlers"]["console"]["filters"] = ["celery_task"]
+if env_str("LOG_FORMAT", "plain") == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
