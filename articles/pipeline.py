@@ -30,6 +30,8 @@ from django.utils import timezone
 from articles import services
 from articles.extraction import choose_content, extract_article
 from articles.fetching import (
+    ACCEPT_FEED,
+    ACCEPT_HTML,
     FeedGoneError,
     FetchError,
     FetchResult,
@@ -46,10 +48,6 @@ from newsreader import metrics
 
 logger = logging.getLogger(__name__)
 
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
-    "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
-)
 
 
 @dataclass
@@ -115,7 +113,7 @@ def feed_refresh(*, feed_id: int, claim: bool = True) -> RefreshOutcome:
         return RefreshOutcome(feed_id=feed_id, status="skipped")
     try:
         result: FetchResult | FetchError = fetch(
-            feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
+            feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=ACCEPT_FEED
         )
     except FetchError as exc:
         result = exc
@@ -158,7 +156,7 @@ async def _fetch_all(feeds: list[Feed], concurrency: int, deliver) -> None:
                         feed.url,
                         etag=feed.etag,
                         last_modified=feed.last_modified,
-                        accept=FEED_ACCEPT,
+                        accept=ACCEPT_FEED,
                         client=client,
                     )
                 except FetchError as exc:
@@ -306,7 +304,7 @@ def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
         return "skipped"
     started = time.monotonic()
     try:
-        page = fetch(article.url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+        page = fetch(article.url, accept=ACCEPT_HTML)
     except TransientFetchError:
         if raise_transient:
             raise
@@ -363,7 +361,7 @@ def page_ingest(*, url: str) -> Article:
     Raises FetchError (a user-readable str()) when the page cannot be fetched; a page with no readable
     text is still saved, with its title and link.
     """
-    page = fetch(url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+    page = fetch(url, accept=ACCEPT_HTML)
     host = urlsplit(page.url).hostname or page.url
     site = f"{urlsplit(page.url).scheme}://{host}/"
     publisher = services.publisher_for_site(site_url=site, name=host.removeprefix("www."))

@@ -72,7 +72,7 @@ def articles_enqueue_pending_extraction() -> int:
     """Beat: stories whose extraction task was lost (a worker died) are queued again."""
     from articles.pipeline import articles_pending_extraction
 
-    ids = articles_pending_extraction(older_than=timedelta(minutes=15))
+    ids = articles_pending_extraction(older_than=timedelta(seconds=settings.EXTRACT_STALE_SECONDS))
     for article_id in ids:
         article_extract.delay(article_id)
     return len(ids)

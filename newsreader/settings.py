@@ -138,6 +138,8 @@ FEED_TASK_BATCH = env_int("FEED_TASK_BATCH", 100)
 FETCH_CONCURRENCY = env_int("FETCH_CONCURRENCY", 50)
 # A worker holds a feed this long; if it dies, the scheduler gives the feed to another worker afterwards.
 FEED_LEASE_SECONDS = env_int("FEED_LEASE_SECONDS", 600)
+# A story still waiting for its full text this long lost its task (a worker died): it is queued again.
+EXTRACT_STALE_SECONDS = env_int("EXTRACT_STALE_SECONDS", 900)
 
 # --- Accounts -------------------------------------------------------------------------------------
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
