@@ -58,6 +58,14 @@ def heartbeat_record(*, now: float | None = None) -> None:
     tmp.replace(path)  # atomic: a reader never sees half a number
 
 
+def heartbeat_forget() -> None:
+    """Drop the recorded heartbeat (tests, or after moving the scheduler)."""
+    if _cache_is_shared():
+        cache.delete(HEARTBEAT_KEY)
+    else:
+        (Path(settings.DATA_DIR) / HEARTBEAT_FILE).unlink(missing_ok=True)
+
+
 def heartbeat_age(*, now: float | None = None) -> float | None:
     """Seconds since the last heartbeat, or None if there has never been one (or it cannot be read)."""
     now = time.time() if now is None else now

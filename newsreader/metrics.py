@@ -280,7 +280,8 @@ def _token_ok(request: HttpRequest, token: str) -> bool:
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus text format, for a scraper that sends `Authorization: Bearer $METRICS_TOKEN`."""
-    from prometheus_client import CONTENT_TYPE_LATEST
+    # The classic text format: every Prometheus 2.x and 3.x server reads it.
+    from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
     token = getattr(settings, "METRICS_TOKEN", "")
     if not token:
@@ -289,4 +290,4 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("a valid bearer token is needed\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(metrics_render(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics_render(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
