@@ -1,6 +1,6 @@
-"""Container health probes: `python -m newsreader.probe web|worker NAME|beat`; exit status 0 means healthy.
+"""Container health probes: `python -m newsreader.probe web [PORT]|worker NAME|beat`; exit 0 means healthy.
 
-- web: GET /healthz/live on this container's gunicorn, with a Host header that ALLOWED_HOSTS accepts.
+- web: GET /healthz/live on this container's gunicorn (port 8000), with a Host header ALLOWED_HOSTS accepts.
 - worker NAME: the Celery worker `NAME@<this hostname>` answers a ping through the broker.
 - beat: the scheduler's heartbeat reached a worker recently (see newsreader/health.py).
 """
@@ -22,10 +22,9 @@ def _allowed_host() -> str:
     return "localhost"
 
 
-def probe_web() -> bool:
+def probe_web(port: int = 8000) -> bool:
     from django.conf import settings
 
-    port = os.environ.get("PORT_INTERNAL", "8000")
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/healthz/live", headers={"Host": _allowed_host()}
     )
@@ -56,8 +55,8 @@ def probe_beat() -> bool:
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsreader.settings")
     try:
-        if argv[:1] == ["web"]:
-            ok = probe_web()
+        if argv[:1] == ["web"] and len(argv) <= 2:
+            ok = probe_web(int(argv[1]) if len(argv) == 2 else 8000)
         elif argv[:1] == ["worker"] and len(argv) == 2:
             ok = probe_worker(argv[1])
         elif argv[:1] == ["beat"]:
