@@ -64,6 +64,7 @@ import argparse
 import json
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -155,6 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60  # idle keep-alive connections end after this
     server: _HTTPServer
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle and delayed ACKs add 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -198,8 +204,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.query.get(name, [default])[-1]
 
     def _head(self, status: int, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
-        self.send_response(status)
-        for key, value in headers.items() if isinstance(headers, Mapping) else headers:
+        items = list(headers.items() if isinstance(headers, Mapping) else headers)
+        names = {key.lower() for key, _ in items}
+        self.send_response_only(status)
+        if "server" not in names:
+            self.send_header("Server", self.version_string())
+        if "date" not in names:  # a scripted Date wins, for tests of Expires
+            self.send_header("Date", self.date_time_string())
+        for key, value in items:
             self.send_header(key, value)
         self.end_headers()
 
@@ -323,7 +335,7 @@ class _HTTPServer(ThreadingHTTPServer):
         super().process_request(request, client_address)
 
     def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
             super().handle_error(request, client_address)
 
 
@@ -341,7 +353,13 @@ class PublisherServer(BuiltinRoutes):
         fixtures_dir: Path = FIXTURES_DIR,
         corpus_dir: Path | None = None,
         log_size: int = 10_000,
+        tls: ssl.SSLContext | None = None,
+        url_host: str | None = None,
     ) -> None:
+        """tls serves https with that server context; url_host is the host name to put in URLs (with a
+        resolver in the client that maps it to this server), instead of the bound address."""
+        self.tls = tls
+        self.url_host = url_host
         self.fixtures_dir = Path(fixtures_dir).resolve()
         self.corpus = Corpus(Path(corpus_dir).resolve() if corpus_dir else shared_dir() / "corpus")
         self._address = (host, port)
@@ -358,6 +376,11 @@ class PublisherServer(BuiltinRoutes):
     def start(self) -> PublisherServer:
         if self._httpd is None:
             self._httpd = _HTTPServer(self._address, self)
+            if self.tls is not None:
+                # The handshake happens in the connection's own thread, on its first read.
+                self._httpd.socket = self.tls.wrap_socket(
+                    self._httpd.socket, server_side=True, do_handshake_on_connect=False
+                )
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
                 kwargs={"poll_interval": 0.1},
@@ -393,8 +416,8 @@ class PublisherServer(BuiltinRoutes):
 
     @property
     def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        host = self.url_host or (f"[{self.host}]" if ":" in self.host else self.host)
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base_url + (path if path.startswith("/") else "/" + path)

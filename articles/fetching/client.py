@@ -10,6 +10,7 @@ from __future__ import annotations
 import ssl
 import weakref
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 
@@ -19,10 +20,15 @@ from articles.fetching.exchange import Exchange, FetchOptions, Step, setting
 from articles.fetching.result import FetchResult
 from articles.fetching.transport import AsyncGuardedTransport, GuardedTransport, reset_deadline, set_deadline
 
-# A redirect's body is read (up to this much) so that its connection can serve the next hop.
-_REDIRECT_DRAIN = 64 * 1024
+# A redirect's or a 304's body is read (up to this much, and never kept) to reuse the connection.
+_DRAIN_LIMIT = 64 * 1024
 
-_guarded_clients: weakref.WeakSet[httpx.Client | httpx.AsyncClient] = weakref.WeakSet()
+# Our clients and their transports. fetch sends through the transport itself: httpx's client would work
+# out where a redirect goes (and choke on a hostile Location) before we could judge it.
+_transports: weakref.WeakKeyDictionary[
+    httpx.Client | httpx.AsyncClient, GuardedTransport | AsyncGuardedTransport
+]
+_transports = weakref.WeakKeyDictionary()
 
 
 def _client_options(
@@ -81,8 +87,9 @@ def fetch_client(
         limits=limits,
         user_agent=user_agent,
     )
-    client = httpx.Client(transport=GuardedTransport(**transport), **options)
-    _guarded_clients.add(client)
+    guarded = GuardedTransport(**transport)
+    client = httpx.Client(transport=guarded, **options)
+    _transports[client] = guarded
     return client
 
 
@@ -104,14 +111,17 @@ def async_fetch_client(
         limits=limits,
         user_agent=user_agent,
     )
-    client = httpx.AsyncClient(transport=AsyncGuardedTransport(**transport), **options)
-    _guarded_clients.add(client)
+    guarded = AsyncGuardedTransport(**transport)
+    client = httpx.AsyncClient(transport=guarded, **options)
+    _transports[client] = guarded
     return client
 
 
-def _checked(client: httpx.Client | httpx.AsyncClient) -> None:
-    if client not in _guarded_clients:
+def _transport(client: httpx.Client | httpx.AsyncClient) -> Any:
+    transport = _transports.get(client)
+    if transport is None:
         raise TypeError("fetch needs a client made by fetch_client() or async_fetch_client()")
+    return transport
 
 
 def fetch(
@@ -154,7 +164,7 @@ def fetch(
     if client is None:
         with fetch_client(allow_private=allow_private, allow_networks=allow_networks) as own:
             return _run(exchange, own)
-    _checked(client)
+    _transport(client)
     return _run(exchange, client)
 
 
@@ -164,21 +174,23 @@ def _run(exchange: Exchange, client: httpx.Client) -> FetchResult:
         while True:
             request = exchange.build_request(client)
             try:
-                response = client.send(request, stream=True)
+                response = _transport(client).handle_request(request)
+                response.request = request
             except FetchError:
                 raise
             except Exception as exc:
                 raise exchange.error_for(exc) from exc
             try:
                 step = exchange.on_response(response)
-                if step == Step.REDIRECT:
+                if step in (Step.REDIRECT, Step.NOT_MODIFIED):
+                    # Finish the (empty or small) body so the connection can serve the next request.
                     drained = 0
                     for chunk in response.iter_raw():
                         drained += len(chunk)
-                        if drained > _REDIRECT_DRAIN:
+                        if drained > _DRAIN_LIMIT:
                             break
-                    continue
-                if step == Step.NOT_MODIFIED:
+                    if step == Step.REDIRECT:
+                        continue
                     return exchange.result(response, b"", not_modified=True)
                 reader = exchange.body_reader(response)
                 for chunk in response.iter_raw():
@@ -232,7 +244,7 @@ async def afetch(
     if client is None:
         async with async_fetch_client(allow_private=allow_private, allow_networks=allow_networks) as own:
             return await _arun(exchange, own)
-    _checked(client)
+    _transport(client)
     return await _arun(exchange, client)
 
 
@@ -242,21 +254,23 @@ async def _arun(exchange: Exchange, client: httpx.AsyncClient) -> FetchResult:
         while True:
             request = exchange.build_request(client)
             try:
-                response = await client.send(request, stream=True)
+                response = await _transport(client).handle_async_request(request)
+                response.request = request
             except FetchError:
                 raise
             except Exception as exc:
                 raise exchange.error_for(exc) from exc
             try:
                 step = exchange.on_response(response)
-                if step == Step.REDIRECT:
+                if step in (Step.REDIRECT, Step.NOT_MODIFIED):
+                    # Finish the (empty or small) body so the connection can serve the next request.
                     drained = 0
                     async for chunk in response.aiter_raw():
                         drained += len(chunk)
-                        if drained > _REDIRECT_DRAIN:
+                        if drained > _DRAIN_LIMIT:
                             break
-                    continue
-                if step == Step.NOT_MODIFIED:
+                    if step == Step.REDIRECT:
+                        continue
                     return exchange.result(response, b"", not_modified=True)
                 reader = exchange.body_reader(response)
                 async for chunk in response.aiter_raw():

@@ -257,6 +257,19 @@ def _install_pool(transport: httpx.HTTPTransport | httpx.AsyncHTTPTransport, poo
     transport._pool = pool
 
 
+_default_ssl_context: ssl.SSLContext | None = None
+
+
+def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    """Loading the CA bundle costs tens of milliseconds: share the default context between clients."""
+    global _default_ssl_context
+    if verify is not True:
+        return httpx.create_ssl_context(verify=verify, trust_env=False)
+    if _default_ssl_context is None:
+        _default_ssl_context = httpx.create_ssl_context(verify=True, trust_env=False)
+    return _default_ssl_context
+
+
 class _PolicyRouter:
     """One pool per address policy, made on first use."""
 
@@ -270,7 +283,7 @@ class _PolicyRouter:
     ) -> None:
         self.default_policy = policy
         self._resolver = resolver
-        self._ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        self._ssl_context = _ssl_context(verify)
         self._limits = limits
         self._transports: dict[AddressPolicy, Any] = {}
         self._lock = threading.Lock()
