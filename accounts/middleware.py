@@ -13,6 +13,7 @@ DEFAULT_OPEN_PREFIXES = (
     "/accounts/password/reset/",
     "/api/",
     "/healthz",
+    "/metrics",
     "/readyz",
     "/lists/feed/",
     "/static/",

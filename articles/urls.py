@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from articles import views
 
 app_name = "articles"
-urlpatterns: list = []
+urlpatterns = [
+    path("publishers/", views.publisher_directory, name="publisher-directory"),
+    path("publishers/<slug:slug>/", views.publisher_detail, name="publisher-detail"),
+]

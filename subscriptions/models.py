@@ -24,7 +24,9 @@ class Subscription(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="subscriptions")
     title = models.CharField(max_length=300, blank=True, help_text="overrides the feed's title")
-    folder = models.ForeignKey(Folder, on_delete=models.SET_NULL, null=True, blank=True, related_name="subscriptions")
+    folder = models.ForeignKey(
+        Folder, on_delete=models.SET_NULL, null=True, blank=True, related_name="subscriptions"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -87,3 +89,66 @@ class ReadingListItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reading_list", "article"], name="readinglistitem_unique")
         ]
+
+
+class OpmlImport(models.Model):
+    """One OPML file a user uploaded; a worker follows its feeds and records an outcome for each."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="opml_imports")
+    filename = models.CharField(max_length=255, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    # Outlines the parser refused (bad URL) or found twice in the file: counted, not listed.
+    skipped_in_file = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'OPML import'} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else (100 if self.is_finished else 0)
+
+
+class OpmlImportItem(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        ADDED = "added", "Followed"
+        DUPLICATE = "duplicate", "Already followed"
+        UNREACHABLE = "unreachable", "Followed, but not reachable yet"
+        INVALID = "invalid", "Refused"
+
+    opml_import = models.ForeignKey(OpmlImport, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=300, blank=True)
+    xml_url = models.URLField(max_length=2048)
+    folder = models.CharField(max_length=100, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
+    message = models.TextField(blank=True)
+    feed = models.ForeignKey(Feed, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["opml_import", "position"], name="opmlimportitem_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.xml_url

@@ -30,7 +30,7 @@
       return;
     }
     // <button data-confirm="Really?"> on a plain (non-htmx) form asks first.
-    var confirmer = event.target.closest("[data-confirm]:not([hx-confirm])");
+    var confirmer = event.target.closest("[data-confirm]");
     if (confirmer && !window.confirm(confirmer.getAttribute("data-confirm"))) {
       event.preventDefault();
     }
@@ -55,7 +55,12 @@
     pending += 1;
     document.body.classList.add("is-loading");
   });
-  document.addEventListener("htmx:afterRequest", done);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    done();
+    // <form data-reset-after> empties itself once its request succeeded (e.g. "New folder").
+    var form = event.detail && event.detail.elt;
+    if (form && form.matches && form.matches("form[data-reset-after]") && event.detail.successful) form.reset();
+  });
   document.addEventListener("htmx:sendAbort", done);
 
   // A response may carry HX-Trigger: {"announce": "Saved"}; screen readers hear it.

@@ -5,9 +5,7 @@ from tests.factories import UserFactory
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "name", ["account", "password_change"]
-)
+@pytest.mark.parametrize("name", ["account", "password_change"])
 def test_it_sends_anonymous_visitors_to_sign_in(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
