@@ -172,15 +172,19 @@ def feed_schedule_next_check(
 ) -> int:
     """The seconds until the next check, adapted to how often the feed publishes.
 
-    A feed that published k stories in the last week is checked about k times a week (Miniflux's entry
-    frequency), never more often than its ttl or Cache-Control max-age allow, within the configured bounds.
-    Pure: the caller stores the result.
+    The average gap between the stories of the last week sets the pace, slowed down for a feed that has
+    been quiet for a while (half the time since its newest story); never more often than its ttl or
+    Cache-Control max-age ask, always within FEED_MIN_INTERVAL and FEED_MAX_INTERVAL. Pure.
     """
-    week_ago = now - timedelta(days=7)
-    recent = sum(1 for d in item_dates if d and d >= week_ago)
-    interval = int(timedelta(days=7).total_seconds() / recent) if recent else settings.FEED_MAX_INTERVAL
+    week = timedelta(days=7)
+    recent = sorted(d for d in item_dates if d and now - week <= d <= now)
+    if len(recent) >= 2:
+        gap = (recent[-1] - recent[0]) / (len(recent) - 1)
+        interval = max(gap, (now - recent[-1]) / 2).total_seconds()
+    else:
+        interval = settings.FEED_MAX_INTERVAL
     interval = max(interval, ttl_seconds or 0, max_age or 0)
-    return max(settings.FEED_MIN_INTERVAL, min(interval, settings.FEED_MAX_INTERVAL))
+    return int(max(settings.FEED_MIN_INTERVAL, min(interval, settings.FEED_MAX_INTERVAL)))
 
 
 def feed_backoff_seconds(*, error_count: int, retry_after: int | None = None) -> int:

@@ -13,13 +13,23 @@ def schedule(dates, **kwargs):
 
 
 def test_it_checks_a_busy_feed_every_five_minutes():
-    dates = [NOW - timedelta(minutes=10 * i) for i in range(500)]
+    dates = [NOW - timedelta(minutes=i) for i in range(50)]
     assert schedule(dates) == 5 * 60
 
 
-def test_it_checks_a_daily_feed_about_once_a_day():
+def test_it_checks_a_feed_at_the_pace_it_publishes():
+    dates = [NOW - timedelta(hours=2 * i) for i in range(20)]
+    assert schedule(dates) == 2 * 60 * 60
+
+
+def test_it_slows_down_for_a_feed_gone_quiet():
+    dates = [NOW - timedelta(hours=10, minutes=i) for i in range(20)]
+    assert schedule(dates) == 5 * 60 * 60
+
+
+def test_it_checks_a_daily_feed_once_a_day():
     dates = [NOW - timedelta(days=i) for i in range(7)]
-    assert schedule(dates) == int(timedelta(days=7).total_seconds() / 7)
+    assert schedule(dates) == 24 * 60 * 60
 
 
 def test_it_checks_a_silent_feed_once_a_day():
