@@ -46,6 +46,10 @@ class Scale:
     pages_users: int
     pages_subscriptions: int
     pages_duration_s: float
+    refresh_cap_s: float  # give up waiting for the refresh after this long (and report the partial figure)
+    extract_cap_s: float  # the extraction window with instant pages
+    extract_slow_s: float  # a second window with pages answering after `latency_ms` (0: skip)
+    sweep_in_flight: tuple[int, ...] = ()
     latency_ms: float = 200.0
 
 
@@ -54,7 +58,7 @@ FULL = Scale(
     refresh_feeds=10_000,
     floor_feeds=600,
     floor_pages=600,
-    peer_feeds=10_000,
+    peer_feeds=2_000,
     peer_concurrency=(16, 64),
     sweep_feeds=2_000,
     extract_stories=None,
@@ -62,7 +66,11 @@ FULL = Scale(
     pages_feeds=10_000,
     pages_users=1_000,
     pages_subscriptions=200,
-    pages_duration_s=10.0,
+    pages_duration_s=8.0,
+    refresh_cap_s=240.0,
+    extract_cap_s=120.0,
+    extract_slow_s=20.0,
+    sweep_in_flight=(16, 64),
 )
 QUICK = Scale(
     name="quick",
@@ -77,7 +85,10 @@ QUICK = Scale(
     pages_feeds=500,
     pages_users=20,
     pages_subscriptions=50,
-    pages_duration_s=1.5,
+    pages_duration_s=1.0,
+    refresh_cap_s=45.0,
+    extract_cap_s=15.0,
+    extract_slow_s=0.0,
 )
 
 

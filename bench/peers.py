@@ -194,7 +194,8 @@ def _versions(newsboat: str | None) -> dict[str, str]:
     versions = {"reader": reader.__version__}
     if newsboat:
         out = subprocess.run([newsboat, "-v"], capture_output=True, text=True).stdout.splitlines()
-        versions["newsboat"] = out[0].strip() if out else "?"
+        words = out[0].split() if out else []
+        versions["newsboat"] = words[1] if len(words) > 1 else "?"
     return versions
 
 

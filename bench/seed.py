@@ -1,0 +1,431 @@
+"""Fast seeding of a benchmark database with COPY (psycopg 3 `cursor.copy`), run in a Django child process.
+
+Rows are written with every concrete column of the model, taking a field's default when the row does not
+name it, so a column another engineer adds later (with a default or NULL allowed) does not break seeding.
+
+    python -m bench.seed refresh --feeds N --base-url URL --space S --seed K
+    python -m bench.seed pages --articles N --feeds F --users U --subscriptions S --seed K
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsreader.settings")
+    import django
+
+    django.setup()
+
+
+def _column_values(model) -> list[tuple[str, str, object]]:  # noqa: ANN001 - a Django model
+    """(attname, column, default) for every concrete column; a callable default is called per row."""
+    from django.db.models import NOT_PROVIDED
+
+    out = []
+    for f in model._meta.concrete_fields:
+        if getattr(f, "generated", False):
+            continue  # the database computes it
+        if f.has_default():
+            default = f.default
+        elif getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            default = NOT_PROVIDED  # leave it to the database
+        elif f.null:
+            default = None
+        elif f.get_internal_type() in ("CharField", "TextField", "SlugField", "URLField", "EmailField"):
+            default = ""
+        else:
+            default = NOT_PROVIDED
+        out.append((f.attname, f.column, default))
+    return out
+
+
+def copy_rows(model, rows: Iterable[dict], *, columns_from: dict | None = None) -> int:  # noqa: ANN001
+    """COPY `rows` (dicts keyed by field attname) into the model's table. Returns the row count."""
+    from django.db import connection
+    from django.db.models import NOT_PROVIDED
+
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    plan = []
+    for attname, column, default in _column_values(model):
+        if attname in first:
+            plan.append((attname, column, None))
+        elif default is NOT_PROVIDED:
+            continue
+        else:
+            plan.append((attname, column, default))
+    names = ", ".join(f'"{column}"' for _, column, _ in plan)
+    count = 0
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy:
+            for row in _chain(first, rows):
+                values = []
+                for attname, _, default in plan:
+                    if attname in row:
+                        values.append(row[attname])
+                    else:
+                        values.append(default() if callable(default) else default)
+                copy.write_row(values)
+                count += 1
+    return count
+
+
+def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
+    yield first
+    yield from rest
+
+
+def reset_sequences(*models) -> None:  # noqa: ANN002 - Django models
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+def guid_hash(guid: str) -> str:
+    return hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# --- refresh: the simulator's feeds, as after one earlier refresh -------------------------------------
+
+
+def seed_refresh(*, feeds: int, base_url: str, space: str, seed: int, due_at: datetime) -> dict:
+    """Publishers and feeds of the simulator space, each holding version 0's ETag and Last-Modified and
+    version 0's stories, all due at `due_at`."""
+    from articles.models import Article, Feed, Publisher
+    from bench.simulator import Mix, PublisherSet
+
+    publishers = PublisherSet(n_feeds=feeds, seed=seed, mix=Mix())
+    started = time.perf_counter()
+    copy_rows(
+        Publisher,
+        (
+            {"id": i + 1, "name": f"Publisher {i}", "slug": f"sim-{i}", "site_url": f"{base_url}/site/{i}/"}
+            for i in range(feeds)
+        ),
+    )
+    copy_rows(
+        Feed,
+        (
+            {
+                "id": i + 1,
+                "publisher_id": i + 1,
+                "url": f"{base_url}/{space}/feeds/{i}.xml",
+                "title": f"Publisher {i}",
+                "site_url": f"{base_url}/site/{i}/",
+                "etag": publishers.etag(i, 0),
+                "last_modified": publishers.last_modified(i, 0),
+                "next_check_at": due_at,
+                "last_checked_at": due_at - timedelta(hours=1),
+                "last_status": 200,
+            }
+            for i in range(feeds)
+        ),
+    )
+
+    def stories() -> Iterator[dict]:
+        for i in range(feeds):
+            for n in publishers.story_numbers(0):
+                story = publishers.story(base_url, i, n)
+                url = str(story["url"])
+                yield {
+                    "feed_id": i + 1,
+                    "publisher_id": i + 1,
+                    "guid": url,
+                    "guid_hash": guid_hash(url),
+                    "url": url,
+                    "title": story["title"],
+                    "author": story["author"],
+                    "published_at": story["published"],
+                    "summary": "",
+                    "content_html": story["body"],
+                    "text": "",
+                    "extraction_status": "extracted",
+                    "created_at": due_at - timedelta(hours=1),
+                    "updated_at": due_at - timedelta(hours=1),
+                }
+
+    articles = copy_rows(Article, stories())
+    reset_sequences(Publisher, Feed, Article)
+    _analyze()
+    return {"feeds": feeds, "articles": articles, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+# --- pages: a big reader --------------------------------------------------------------------------------
+
+# A query mix for search: rare words (a handful of hits) and very common ones (a large share of rows).
+COMMON_WORDS = ["people", "year", "said", "time", "new"]
+
+
+def _vocabulary(seed: int) -> tuple[list[str], list[str]]:
+    """Sentences and titles from the corpus's real texts, so word frequencies look like news."""
+    from bench.simulator import _paragraphs, corpus_articles_dir
+
+    sentences: list[str] = []
+    for paragraph in _paragraphs(corpus_articles_dir()):
+        sentences.extend(s.strip() + "." for s in paragraph.split(". ") if 40 < len(s) < 300)
+    rng = random.Random(seed)
+    rng.shuffle(sentences)
+    titles = [s[:100].rstrip(".,;: ") for s in sentences]
+    return sentences, titles
+
+
+def seed_pages(*, articles: int, feeds: int, users: int, subscriptions: int, seed: int) -> dict:
+    """`feeds` feeds of as many publishers, `articles` stories spread over them (newest in the last 30
+    days), `users` users each following `subscriptions` feeds with some read states and a Read later list."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from articles.models import Article, Feed, Publisher
+    from subscriptions.models import ReadingList, ReadingListItem, ReadState, Subscription
+
+    User = get_user_model()
+    rng = random.Random(seed)
+    sentences, titles = _vocabulary(seed)
+    now = datetime.now(UTC).replace(microsecond=0)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.perf_counter() - started - sum(timings.values()), 2)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+    dropped = _drop_secondary_indexes(Article._meta.db_table)
+
+    copy_rows(
+        Publisher,
+        (
+            {
+                "id": i + 1,
+                "name": f"Publisher {i}",
+                "slug": f"publisher-{i}",
+                "site_url": f"https://publisher{i}.example.org/",
+                "category": ["News", "Technology", "Science", "Business", "Sport"][i % 5],
+                "country": ["United Kingdom", "United States", "France", "India"][i % 4],
+                "language": "en",
+                "in_catalogue": i < 1000,
+            }
+            for i in range(feeds)
+        ),
+    )
+    copy_rows(
+        Feed,
+        (
+            {
+                "id": i + 1,
+                "publisher_id": i + 1,
+                "url": f"https://publisher{i}.example.org/feed.xml",
+                "title": f"Publisher {i}",
+                "site_url": f"https://publisher{i}.example.org/",
+                "next_check_at": now + timedelta(hours=1),
+            }
+            for i in range(feeds)
+        ),
+    )
+    lap("publishers_feeds")
+
+    span = timedelta(days=30).total_seconds()
+    n_sentences = len(sentences)
+
+    def article_rows() -> Iterator[dict]:
+        r = random.Random(seed + 1)
+        for k in range(articles):
+            feed = k % feeds
+            start = r.randrange(n_sentences)
+            body = " ".join(sentences[(start + j) % n_sentences] for j in range(4))
+            # A rare word: each appears in five stories of a million, so a search for it finds few.
+            body += f" Keyword zq{k % 200_000:06d}x."
+            published = now - timedelta(seconds=span * (1 - k / articles) + r.random() * 60)
+            url = f"https://publisher{feed}.example.org/story/{k}"
+            yield {
+                "id": k + 1,
+                "feed_id": feed + 1,
+                "publisher_id": feed + 1,
+                "guid": url,
+                "guid_hash": guid_hash(url),
+                "url": url,
+                "title": titles[(start + 7) % len(titles)],
+                "author": f"Reporter {k % 97}",
+                "published_at": published,
+                "summary": body[:300],
+                "content_html": f"<p>{body}</p>",
+                "text": body,
+                "word_count": body.count(" ") + 1,
+                "reading_time": 1,
+                "language": "en",
+                "extraction_status": "extracted",
+                "created_at": published,
+                "updated_at": published,
+            }
+
+    copy_rows(Article, article_rows())
+    lap("articles_copy")
+    _recreate_indexes(dropped)
+    lap("articles_indexes")
+
+    password = make_password("bench-password")
+    copy_rows(
+        User,
+        (
+            {
+                "id": u + 1,
+                "username": f"bench{u}",
+                "email": f"bench{u}@example.org",
+                "password": password,
+                "is_active": True,
+                "date_joined": now - timedelta(days=100),
+            }
+            for u in range(users)
+        ),
+    )
+    follows: dict[int, list[int]] = {
+        u: rng.sample(range(feeds), min(subscriptions, feeds)) for u in range(users)
+    }
+    copy_rows(
+        Subscription,
+        ({"user_id": u + 1, "feed_id": f + 1, "created_at": now} for u in range(users) for f in follows[u]),
+    )
+    copy_rows(
+        ReadingList,
+        ({"id": u + 1, "user_id": u + 1, "name": "Read later", "is_default": True} for u in range(users)),
+    )
+    per_user_saved, per_user_read = 50, 100
+
+    def saved(u: int) -> list[int]:
+        r = random.Random(seed * 7919 + u)
+        return sorted({r.randrange(articles) + 1 for _ in range(per_user_saved)})
+
+    copy_rows(
+        ReadingListItem,
+        (
+            {"reading_list_id": u + 1, "article_id": a, "added_at": now - timedelta(minutes=a % 5000)}
+            for u in range(users)
+            for a in saved(u)
+        ),
+    )
+
+    def read(u: int) -> list[int]:
+        # Recent stories of the user's feeds: what shows at the top of the river.
+        r = random.Random(seed * 104729 + u)
+        ids = set()
+        for _ in range(per_user_read):
+            feed = r.choice(follows[u])
+            newest = feed + feeds * ((articles - 1 - feed) // feeds)  # story k belongs to feed k % feeds
+            k = newest - feeds * r.randrange(max(1, articles // feeds // 10))
+            if k >= 0:
+                ids.add(k + 1)
+        return sorted(ids)
+
+    copy_rows(
+        ReadState,
+        ({"user_id": u + 1, "article_id": a, "read_at": now} for u in range(users) for a in read(u)),
+    )
+    reset_sequences(Publisher, Feed, Article, User, Subscription, ReadingList, ReadingListItem, ReadState)
+    lap("users_subscriptions")
+    _analyze()
+    lap("analyze")
+    return {
+        "articles": articles,
+        "feeds": feeds,
+        "users": users,
+        "subscriptions_per_user": subscriptions,
+        "seconds": round(time.perf_counter() - started, 2),
+        "timings": timings,
+        "rebuilt_indexes": len(dropped),
+        "common_words": COMMON_WORDS,
+    }
+
+
+def _drop_secondary_indexes(table: str) -> list[str]:
+    """Drop the table's plain indexes (not those behind constraints) before a bulk load; returns their
+    definitions. Building an index once over a million rows is much cheaper than updating it a million
+    times."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.tablename = %s AND i.schemaname = current_schema()
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            """,
+            [table],
+        )
+        rows = cursor.fetchall()
+        for name, _ in rows:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in rows]
+
+
+def _recreate_indexes(definitions: list[str]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for definition in definitions:
+            cursor.execute(definition)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="kind", required=True)
+    refresh = sub.add_parser("refresh")
+    refresh.add_argument("--feeds", type=int, required=True)
+    refresh.add_argument("--base-url", required=True)
+    refresh.add_argument("--space", required=True)
+    refresh.add_argument("--seed", type=int, default=1)
+    refresh.add_argument("--due-at", required=True, help="ISO time")
+    pages = sub.add_parser("pages")
+    pages.add_argument("--articles", type=int, required=True)
+    pages.add_argument("--feeds", type=int, required=True)
+    pages.add_argument("--users", type=int, required=True)
+    pages.add_argument("--subscriptions", type=int, required=True)
+    pages.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    _setup_django()
+    if args.kind == "refresh":
+        result = seed_refresh(
+            feeds=args.feeds,
+            base_url=args.base_url,
+            space=args.space,
+            seed=args.seed,
+            due_at=datetime.fromisoformat(args.due_at),
+        )
+    else:
+        result = seed_pages(
+            articles=args.articles,
+            feeds=args.feeds,
+            users=args.users,
+            subscriptions=args.subscriptions,
+            seed=args.seed,
+        )
+    print(json.dumps(result), flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
