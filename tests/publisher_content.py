@@ -78,7 +78,7 @@ def bomb_body(encoding: str, size: int) -> bytes:
     if encoding == "br":
         if brotli is None:
             raise LookupError("brotli is not installed")
-        compressor = brotli.Compressor(quality=5)
+        compressor = brotli.Compressor(quality=1)  # fast, and still about 5000:1 on zeros
         parts = [compressor.process(zeros) for _ in range(blocks)]
         return b"".join([*parts, compressor.process(bytes(rest)), compressor.finish()])
     raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)

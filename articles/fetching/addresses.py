@@ -22,6 +22,8 @@ Resolver = Callable[[str, int], list[str]]
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Special-purpose ranges that some Python versions still call global: no feed is served from them.
+_ALSO_RESERVED = [ipaddress.ip_network(n) for n in ("192.0.0.0/24", "3fff::/20", "5f00::/16")]
 
 
 def address_block_reason(ip: IPAddress) -> str | None:
@@ -46,7 +48,7 @@ def address_block_reason(ip: IPAddress) -> str | None:
         return "multicast"
     if ip.is_private:
         return "private"
-    if ip.is_reserved:
+    if ip.is_reserved or any(ip.version == n.version and ip in n for n in _ALSO_RESERVED):
         return "reserved"
     if not ip.is_global:
         return "non-public"

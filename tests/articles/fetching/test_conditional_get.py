@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
@@ -151,9 +152,7 @@ def test_it_reads_defaults_from_settings_at_call_time(publisher_server, settings
 
 
 def test_it_sends_if_modified_since_as_stored(publisher_server):
-    stamp = format_datetime(
-        __import__("datetime").datetime(2030, 1, 1, tzinfo=__import__("datetime").UTC), usegmt=True
-    )
+    stamp = format_datetime(datetime(2030, 1, 1, tzinfo=UTC), usegmt=True)
 
     assert fetch(publisher_server.url("/feeds/news.xml"), last_modified=stamp).not_modified
     assert publisher_server.requests[-1].headers["If-Modified-Since"] == stamp
