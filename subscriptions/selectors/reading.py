@@ -1,0 +1,497 @@
+"""Reading: the river, one article, reading lists and unread counts, each scoped to one user.
+
+Every selector here takes the user and filters by it in the same query, so no caller (our views, the
+Google Reader and Fever adapters) can forget the ownership check. Per-user flags (`is_read`, `is_saved`)
+are `Exists()` subqueries, so a page costs the same number of queries whatever its length.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache as memoize
+
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from articles.models import Article
+from subscriptions.models import Folder, ReadingList, ReadingListItem, ReadState, Subscription
+
+# A keyset cursor: the (published_at, id) of the last story shown; the next page starts after it.
+Cursor = tuple[datetime, int]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+# The columns a story card shows; everything else (the full text, hashes) stays in the database.
+RIVER_COLUMNS = (
+    "id",
+    "title",
+    "url",
+    "summary",
+    "lead_image_url",
+    "reading_time",
+    "published_at",
+    "feed_id",
+    "publisher_id",
+    "publisher__id",
+    "publisher__name",
+    "publisher__slug",
+    "publisher__logo_url",
+)
+
+
+# --- Cursors ---------------------------------------------------------------------------------------
+
+
+def cursor_encode(*, at: datetime, pk: int) -> str:
+    """A URL-safe keyset cursor: microseconds since the epoch and the id, e.g. `1718000000000000_42`.
+
+    Integers, not an ISO date, so the value survives a query string untouched and compares exactly
+    with what the database stores (both keep microseconds).
+    """
+    return f"{(at - _EPOCH) // _MICROSECOND}_{pk}"
+
+
+_CURSOR = re.compile(r"(-?[0-9]{1,19})_([0-9]{1,19})")
+
+
+def cursor_decode(value: str | None) -> Cursor | None:
+    """The (datetime, id) in a cursor, or None when it is missing or malformed (hostile query strings)."""
+    match = _CURSOR.fullmatch(value or "")
+    if match is None:
+        return None
+    pk = int(match[2])
+    try:
+        at = _EPOCH + int(match[1]) * _MICROSECOND
+    except OverflowError:
+        return None
+    if pk > 2**63 - 1:
+        return None
+    return at, pk
+
+
+def _older_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
+    at, pk = cursor
+    return Q(**{f"{field_name}__lt": at}) | Q(**{field_name: at, "id__lt": pk})
+
+
+def _newer_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
+    at, pk = cursor
+    return Q(**{f"{field_name}__gt": at}) | Q(**{field_name: at, "id__gt": pk})
+
+
+# --- Building blocks (also used by services/reading.py) ---------------------------------------------
+
+
+def _read_exists(user, article_ref: str = "pk") -> Exists:
+    return Exists(ReadState.objects.filter(user=user, article_id=OuterRef(article_ref)))
+
+
+def _saved_exists(user, article_ref: str = "pk") -> Exists:
+    """Saved means: in the user's Read later list (the star of the Google Reader and Fever APIs)."""
+    return Exists(
+        ReadingListItem.objects.filter(
+            reading_list__user=user, reading_list__is_default=True, article_id=OuterRef(article_ref)
+        )
+    )
+
+
+def _in_any_list_exists(user) -> Exists:
+    return Exists(ReadingListItem.objects.filter(reading_list__user=user, article_id=OuterRef("pk")))
+
+
+def articles_visible_to_user(*, user) -> QuerySet[Article]:
+    """Articles the user may open: from a feed they follow, in one of their lists, or in the catalogue."""
+    followed = Subscription.objects.filter(user=user).values("feed_id")
+    return Article.objects.filter(
+        Q(feed_id__in=followed) | Q(publisher__in_catalogue=True) | _in_any_list_exists(user)
+    )
+
+
+def river_scope_for_user(
+    *,
+    user,
+    feed_id: int | None = None,
+    folder_id: int | None = None,
+    publisher_id: int | None = None,
+    starred_only: bool = False,
+) -> QuerySet[Article]:
+    """The stories a river shows before the read filter, ordering and paging: unordered, unannotated.
+
+    Without `starred_only` that is the stories of the feeds the user follows (narrowed to a folder, a
+    feed or a publisher); with it, the stories in their Read later list, wherever those came from.
+    """
+    if starred_only:
+        qs = Article.objects.filter(_saved_exists(user))
+        if folder_id is not None:
+            folder_feeds = Subscription.objects.filter(user=user, folder_id=folder_id).values("feed_id")
+            qs = qs.filter(feed_id__in=folder_feeds)
+    else:
+        subscriptions = Subscription.objects.filter(user=user)
+        if folder_id is not None:
+            subscriptions = subscriptions.filter(folder_id=folder_id)
+        qs = Article.objects.filter(feed_id__in=subscriptions.values("feed_id"))
+    if feed_id is not None:
+        qs = qs.filter(feed_id=feed_id)
+    if publisher_id is not None:
+        qs = qs.filter(publisher_id=publisher_id)
+    return qs
+
+
+# --- The river -------------------------------------------------------------------------------------
+
+
+def river_for_user(
+    *,
+    user,
+    feed_id: int | None = None,
+    folder_id: int | None = None,
+    publisher_id: int | None = None,
+    unread_only: bool = False,
+    starred_only: bool = False,
+    before: Cursor | None = None,
+    after_id: int | None = None,
+    limit: int | None = 30,
+) -> QuerySet[Article]:
+    """The user's stories, newest first by (published_at, id), with `is_read` and `is_saved` set.
+
+    `before` is a keyset cursor (the (published_at, id) of the last story already shown): the page
+    starts strictly after it, so a story arriving meanwhile never shifts or repeats a page. `after_id`
+    keeps stories with a larger id (Fever's `since_id`). `limit=None` leaves the queryset unsliced for
+    callers that page it themselves. One query, whatever the limit.
+    """
+    qs = (
+        river_scope_for_user(
+            user=user,
+            feed_id=feed_id,
+            folder_id=folder_id,
+            publisher_id=publisher_id,
+            starred_only=starred_only,
+        )
+        .select_related("publisher")
+        .only(*RIVER_COLUMNS)
+        .annotate(is_read=_read_exists(user), is_saved=_saved_exists(user))
+    )
+    if unread_only:
+        qs = qs.filter(is_read=False)
+    if before is not None:
+        qs = qs.filter(_older_than(before))
+    if after_id is not None:
+        qs = qs.filter(id__gt=after_id)
+    qs = qs.order_by("-published_at", "-id")
+    if limit is not None:
+        qs = qs[:limit]
+    return qs
+
+
+@dataclass
+class Neighbours:
+    newer: Article | None = None
+    older: Article | None = None
+
+
+def river_neighbours_for_user(
+    *,
+    user,
+    article: Article,
+    feed_id: int | None = None,
+    folder_id: int | None = None,
+    publisher_id: int | None = None,
+    unread_only: bool = False,
+    starred_only: bool = False,
+) -> Neighbours:
+    """The stories just above (newer) and below (older) `article` in the river it was opened from.
+
+    Two queries. The unread filter applies only going down the river: going back up must reach the
+    story just read, which the filter would now hide.
+    """
+    scope = river_scope_for_user(
+        user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id, starred_only=starred_only
+    ).only("id", "title", "published_at")
+    cursor = (article.published_at, article.pk)
+    older_qs = scope.filter(_older_than(cursor))
+    if unread_only:
+        older_qs = older_qs.filter(~_read_exists(user))
+    older = older_qs.order_by("-published_at", "-id").first()
+    newer = scope.filter(_newer_than(cursor)).order_by("published_at", "id").first()
+    return Neighbours(newer=newer, older=older)
+
+
+@dataclass
+class RiverSources:
+    """What the user follows, grouped by folder: the river's "showing" menu and its heading."""
+
+    subscriptions: list[Subscription]
+
+    @property
+    def groups(self) -> list[tuple[Folder | None, list[Subscription]]]:
+        """(folder, its subscriptions) by folder name, then (None, subscriptions in no folder)."""
+        by_folder: dict[int, tuple[Folder, list[Subscription]]] = {}
+        loose: list[Subscription] = []
+        for sub in self.subscriptions:
+            if sub.folder is None:
+                loose.append(sub)
+            else:
+                by_folder.setdefault(sub.folder.pk, (sub.folder, []))[1].append(sub)
+        groups: list[tuple[Folder | None, list[Subscription]]] = sorted(
+            by_folder.values(), key=lambda group: group[0].name.casefold()
+        )
+        if loose:
+            groups.append((None, loose))
+        return groups
+
+    def title_for(
+        self, *, folder_id: int | None = None, feed_id: int | None = None, publisher_id: int | None = None
+    ) -> str:
+        for sub in self.subscriptions:
+            if feed_id and sub.feed_id == feed_id:
+                return sub.display_title
+            if folder_id and sub.folder_id == folder_id and sub.folder is not None:
+                return sub.folder.name
+            if publisher_id and sub.feed.publisher_id == publisher_id:
+                return sub.feed.publisher.name
+        return "Stories" if (folder_id or feed_id or publisher_id) else "All stories"
+
+
+def river_sources_for_user(*, user) -> RiverSources:
+    """The user's subscriptions with feed, publisher and folder, sorted by title. One query."""
+    subscriptions = list(
+        Subscription.objects.filter(user=user)
+        .select_related("feed", "feed__publisher", "folder")
+        .only(
+            "id",
+            "title",
+            "feed_id",
+            "folder_id",
+            "feed__id",
+            "feed__title",
+            "feed__publisher_id",
+            "feed__publisher__id",
+            "feed__publisher__name",
+            "folder__id",
+            "folder__name",
+        )
+    )
+    subscriptions.sort(key=lambda sub: sub.display_title.casefold())
+    return RiverSources(subscriptions=subscriptions)
+
+
+@dataclass
+class UnreadCounts:
+    total: int = 0
+    by_feed: dict[int, int] = field(default_factory=dict)
+    by_folder: dict[int, int] = field(default_factory=dict)
+
+
+def unread_counts_for_user(*, user) -> UnreadCounts:
+    """Unread stories per followed feed (only feeds with some), per folder, and in all. Two queries."""
+    rows = (
+        river_scope_for_user(user=user)
+        .filter(~_read_exists(user))
+        .order_by()
+        .values("feed_id")
+        .annotate(n=Count("id"))
+    )
+    by_feed = {row["feed_id"]: row["n"] for row in rows}
+    by_folder: dict[int, int] = {}
+    if by_feed:
+        for feed_id, folder_id in Subscription.objects.filter(user=user, folder__isnull=False).values_list(
+            "feed_id", "folder_id"
+        ):
+            if feed_id in by_feed:
+                by_folder[folder_id] = by_folder.get(folder_id, 0) + by_feed[feed_id]
+    return UnreadCounts(total=sum(by_feed.values()), by_feed=by_feed, by_folder=by_folder)
+
+
+def article_latest_id() -> int:
+    """The largest article id now: "mark all as read" stops there, so stories arriving later stay unread."""
+    return Article.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+# --- One article ------------------------------------------------------------------------------------
+
+
+def article_get_for_user(*, user, article_id: int) -> Article:
+    """One article with publisher and feed, `is_read` and `is_saved`; Http404 unless the user may see it.
+
+    One query. The plain text is left out: the page shows the sanitized HTML (or the summary).
+    """
+    article = (
+        articles_visible_to_user(user=user)
+        .filter(pk=article_id)
+        .select_related("publisher", "feed")
+        .defer("text", "guid", "guid_hash", "content_hash")
+        .annotate(is_read=_read_exists(user), is_saved=_saved_exists(user))
+        .first()
+    )
+    if article is None:
+        raise Http404("No such article.")
+    return article
+
+
+# --- Reading lists ----------------------------------------------------------------------------------
+
+
+def reading_lists_for_user(*, user) -> QuerySet[ReadingList]:
+    """The user's lists, Read later first, each with `item_count` (items not archived). One query."""
+    return ReadingList.objects.filter(user=user).annotate(
+        item_count=Count("items", filter=Q(items__archived=False))
+    )
+
+
+def reading_list_get_for_user(*, user, reading_list_id: int) -> ReadingList:
+    """One of the user's lists; Http404 for anyone else's (ids are guessable, lists are private)."""
+    reading_list = ReadingList.objects.filter(user=user, pk=reading_list_id).first()
+    if reading_list is None:
+        raise Http404("No such list.")
+    return reading_list
+
+
+def reading_list_get_by_secret(*, secret: str) -> ReadingList:
+    """The list whose private feed lives at this secret; Http404 for an unknown or rotated secret."""
+    if not secret or len(secret) > 64:
+        raise Http404("No such feed.")
+    reading_list = ReadingList.objects.filter(feed_secret=secret).select_related("user").first()
+    if reading_list is None:
+        raise Http404("No such feed.")
+    return reading_list
+
+
+ITEM_COLUMNS = (
+    "id",
+    "added_at",
+    "archived",
+    "reading_list_id",
+    "article__id",
+    "article__title",
+    "article__url",
+    "article__author",
+    "article__summary",
+    "article__lead_image_url",
+    "article__reading_time",
+    "article__published_at",
+    "article__publisher_id",
+    "article__publisher__id",
+    "article__publisher__name",
+    "article__publisher__slug",
+    "article__publisher__logo_url",
+)
+
+
+def reading_list_items_for_user(
+    *,
+    user,
+    reading_list_id: int | None,
+    archived: bool | None = False,
+    before: Cursor | None = None,
+    limit: int | None = 50,
+    with_content: bool = False,
+) -> QuerySet[ReadingListItem]:
+    """Items of one of the user's lists, most recently added first, by keyset on (added_at, id).
+
+    `archived`: False for the items still to read, True for the archive, None for both. Each item
+    has `is_read` (the user's read state of the article) and its article and publisher loaded.
+    Another user's list id gives an empty result; `reading_list_id=None` means all the user's lists.
+    `with_content` adds the article's sanitized HTML (the Atom feed shows it). One query.
+    """
+    columns = ITEM_COLUMNS + (("article__content_html",) if with_content else ())
+    qs = ReadingListItem.objects.filter(reading_list__user=user)
+    if reading_list_id is not None:
+        qs = qs.filter(reading_list_id=reading_list_id)
+    qs = (
+        qs.select_related("article", "article__publisher")
+        .only(*columns)
+        .annotate(is_read=_read_exists(user, "article_id"))
+    )
+    if archived is not None:
+        qs = qs.filter(archived=archived)
+    if before is not None:
+        qs = qs.filter(_older_than(before, field_name="added_at"))
+    qs = qs.order_by("-added_at", "-id")
+    if limit is not None:
+        qs = qs[:limit]
+    return qs
+
+
+def reading_list_item_get_for_user(*, user, item_id: int) -> ReadingListItem | None:
+    """One item of the user's lists with its article and publisher, or None (removed, or not theirs)."""
+    return (
+        reading_list_items_for_user(user=user, reading_list_id=None, archived=None, limit=None)
+        .filter(pk=item_id)
+        .first()
+    )
+
+
+def reading_list_ids_with_article(*, user, article_id: int) -> set[int]:
+    """Ids of the user's lists that hold the article (the "add to list" menu). One query."""
+    return set(
+        ReadingListItem.objects.filter(reading_list__user=user, article_id=article_id).values_list(
+            "reading_list_id", flat=True
+        )
+    )
+
+
+# --- Saving a page by URL ---------------------------------------------------------------------------
+
+
+@dataclass
+class PageSaveStatus:
+    token: str
+    url: str
+    state: str  # "pending", "done" or "failed"
+    reading_list_id: int
+    item_id: int | None = None
+    error: str = ""
+    started_at: float = 0.0
+
+    @property
+    def waited_long(self) -> bool:
+        """Pending for over two minutes: the worker is busy or not running; say so."""
+        return self.state == "pending" and self.started_at > 0 and time.time() - self.started_at > 120
+
+
+def page_save_cache_key(token: str) -> str:
+    return f"reading:page-save:{token}"
+
+
+@memoize
+def _file_cache() -> FileBasedCache:
+    return FileBasedCache(str(settings.DATA_DIR / "cache" / "page-saves"), {"TIMEOUT": 24 * 60 * 60})
+
+
+def page_save_cache() -> BaseCache:
+    """The cache where the web and the worker processes share a save's progress.
+
+    The default cache is Redis when REDIS_URL is set. Without it the default is local memory, which is
+    private to one process (gunicorn's workers and the Celery worker would each see their own), so the
+    progress then goes to files in DATA_DIR, which every process of one installation shares.
+    """
+    default = caches["default"]
+    if isinstance(default, LocMemCache):
+        return _file_cache()
+    return default
+
+
+def page_save_status_for_user(*, user, token: str) -> PageSaveStatus:
+    """Where a save-by-URL stands; Http404 if the token is unknown, expired or someone else's."""
+    if not token or len(token) > 64:
+        raise Http404("No such save.")
+    data = page_save_cache().get(page_save_cache_key(token))
+    if not isinstance(data, dict) or data.get("user_id") != user.pk:
+        raise Http404("No such save.")
+    return PageSaveStatus(
+        token=token,
+        url=data.get("url", ""),
+        state=data.get("state", "pending"),
+        reading_list_id=data.get("reading_list_id", 0),
+        item_id=data.get("item_id"),
+        error=data.get("error", ""),
+        started_at=data.get("started_at", 0.0),
+    )
