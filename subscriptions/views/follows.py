@@ -281,7 +281,7 @@ def _import_context(request, import_id: int) -> dict:
     return {
         "job": job,
         "counts": selectors.opml_import_outcome_counts(import_id=job.id),
-        "items": list(job.items.order_by("position")) if job.is_finished else None,
+        "import_items": list(job.items.order_by("position")) if job.is_finished else None,
     }
 
 

@@ -33,7 +33,9 @@ def test_it_shows_the_form(client, alice):
 def test_it_finds_the_feed_of_a_site_and_previews_it(client, alice, publisher_server):
     site = publisher_server.site("daily-planet", n_items=4)
     response = client.post(
-        reverse("subscriptions:source-add"), {"url": publisher_server.url("/sites/daily-planet/")}, headers=HTMX
+        reverse("subscriptions:source-add"),
+        {"url": publisher_server.url("/sites/daily-planet/")},
+        headers=HTMX,
     )
     html = response.content.decode()
     assert response.status_code == 200
