@@ -201,10 +201,10 @@ def ensure_database(scale, *, workdir: Path, seed: int, reseed: bool) -> dict:  
     seeded = json.loads(done.stdout.strip().splitlines()[-1])
     seeded["migrate_seconds"] = round(migrate_s, 2)
     with psycopg.connect(database_url(database), autocommit=True) as conn:
+        size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
+        seeded["database_size"] = size
         conn.execute("CREATE TABLE bench_seed_meta (fingerprint text, seeded text)")
         conn.execute("INSERT INTO bench_seed_meta VALUES (%s, %s)", (fingerprint, json.dumps(seeded)))
-        size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
-    seeded["database_size"] = size
     log(f"pages: seeded in {seeded['seconds']} s ({size})")
     return {"database": database, "reused": False, "seed": seeded, "env": env}
 
@@ -283,7 +283,17 @@ def _wrk(wrk: str, base: str, pairs: list[list[str]], connections: int, seconds:
     try:
         threads = min(2, connections)
         done = subprocess.run(
-            [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
+            [
+                wrk,
+                "-t",
+                str(threads),
+                "-c",
+                str(connections),
+                "-d",
+                f"{max(1, round(seconds))}s",
+                "--timeout",
+                "10s",
+            ]
             + ["-s", script.name, base + "/"],
             capture_output=True,
             text=True,

@@ -242,7 +242,7 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
 
 def run(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, seed: int) -> dict:  # noqa: ANN001
     """Refresh the feeds with real workers, then extract the new stories' pages."""
-    database = db_name("refresh")
+    database = db_name(f"refresh_{scale.name}")
     data_dir = workdir / "refresh"
     data_dir.mkdir(parents=True, exist_ok=True)
     feeds = scale.refresh_feeds
@@ -337,7 +337,7 @@ def run(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, seed: in
 def sweep(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, in_flight: list[int]) -> list[dict]:  # noqa: ANN001
     """Our refresh of the first `sweep_feeds` feeds with a given number of fetches in flight in total, to
     set beside the peers at the same concurrency. Needs the database `run` left behind."""
-    database = db_name("refresh")
+    database = db_name(f"refresh_{scale.name}")
     data_dir = workdir / "refresh"
     n = scale.sweep_feeds
     out = []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gzip
 import hashlib
 import html
@@ -94,6 +95,11 @@ def _paragraphs(articles_dir: Path) -> list[str]:
     return paragraphs
 
 
+@functools.lru_cache(maxsize=4)
+def _corpus(articles_dir: Path) -> tuple[tuple[bytes, ...], list[str]]:
+    return tuple(p.read_bytes() for p in sorted(articles_dir.glob("*.html"))), _paragraphs(articles_dir)
+
+
 _ERROR_ANSWERS: list[tuple[int, dict[str, str]]] = [
     (500, {}),
     (502, {}),
@@ -113,10 +119,8 @@ class PublisherSet:
     articles_dir: Path = field(default_factory=corpus_articles_dir)
 
     def __post_init__(self) -> None:
-        self.pages = [p.read_bytes() for p in sorted(self.articles_dir.glob("*.html"))]
-        if not self.pages:
-            self.pages = [b"<html><body><article><p>Nothing here.</p></article></body></html>"]
-        paragraphs = _paragraphs(self.articles_dir)
+        pages, paragraphs = _corpus(self.articles_dir)
+        self.pages = list(pages) or [b"<html><body><article><p>Nothing here.</p></article></body></html>"]
         self._titles = [p.split(". ")[0][:110].rstrip(".,;: ") for p in paragraphs]
         self._bodies = [self._make_body(k, paragraphs) for k in range(256)]
         self._cache: OrderedDict[tuple[int, int, bool, int], bytes] = OrderedDict()

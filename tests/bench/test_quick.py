@@ -1,0 +1,93 @@
+"""`python -m bench --quick` end to end, so the benchmark never rots: every part runs small on the real
+stack (the simulator, Celery workers on Redis, Postgres, gunicorn) and writes its results."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench-quick")
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_TASK_ALWAYS_EAGER"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    return out, done
+
+
+def _part(out: Path, name: str) -> dict:
+    return json.loads((out / f"{name}.json").read_text())
+
+
+def test_it_runs_every_part_and_exits_cleanly(quick_run):
+    out, done = quick_run
+    assert done.returncode == 0, done.stderr[-4000:]
+    for name in ("floor", "peers", "refresh", "pages"):
+        assert (out / f"{name}.json").exists(), name
+
+
+def test_it_refreshes_every_feed_with_real_workers(quick_run):
+    out, _ = quick_run
+    result = _part(out, "refresh")
+    refresh = result["refresh"]
+    assert refresh["finished"] and refresh["checked"] == refresh["feeds"]
+    # The simulator's mix: most feeds answer 304 to the ETag the database holds, the rest have news.
+    assert refresh["statuses"]["304"] > refresh["statuses"]["200"] > 0
+    assert refresh["new_articles"] == 10 * refresh["statuses"]["200"]
+    assert refresh["worker_peak_rss_mib"] > 0
+    assert result["extraction"]["pages_instant"]["done"] > 0
+
+
+def test_it_sets_the_peers_the_same_work_as_ours(quick_run):
+    out, _ = quick_run
+    ours = _part(out, "refresh")["refresh"]
+    peers = _part(out, "peers")
+    reader = peers["peers"]["reader"]
+    assert "error" not in reader, reader.get("error")
+    run = reader["runs"][0]
+    # Same seed, same feeds, same epoch: the peer sees exactly the feeds with news that ours saw.
+    assert run["served"]["status:304"] == ours["statuses"]["304"]
+    assert run["new_entries"] == ours["new_articles"]
+    assert run["feeds_per_s"] > 0
+
+
+def test_it_measures_the_floor_on_the_same_bytes(quick_run):
+    out, _ = quick_run
+    floor = _part(out, "floor")
+    assert floor["processes"] >= 1
+    for key in ("feedparser_items", "feedparser_raw_nh3_items", "trafilatura_pages", "nh3_items"):
+        assert floor[key]["count"] > 0 and floor[key]["per_s"] > 0, key
+
+
+def test_it_measures_each_page_or_says_it_is_missing(quick_run):
+    out, _ = quick_run
+    pages = _part(out, "pages")
+    assert pages["database"]["seed"]["articles"] > 0
+    for kind, entry in pages["pages"].items():
+        if kind in pages["missing"]:
+            assert entry["status"] != 200
+        else:
+            assert entry["c1"]["requests"] > 0 and entry["queries"]["queries"] > 0, kind
+
+
+def test_it_writes_the_summary_table_and_chart(quick_run):
+    out, _ = quick_run
+    summary = (out / "summary.md").read_text()
+    assert "| target | measured | goal | verdict |" in summary
+    assert (out / "throughput.png").read_bytes().startswith(b"\x89PNG")
+    targets = json.loads((out / "summary.json").read_text())["targets"]
+    assert {row["verdict"] for row in targets} <= {"hit", "**missed**", "not measured"}
