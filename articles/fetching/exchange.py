@@ -308,6 +308,8 @@ class Exchange:
                 return self._timed_out()
             return TransientFetchError("The server took too long to answer.", url=url)
         if isinstance(exc, httpx.ConnectError):
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                return TransientFetchError("The server's TLS certificate could not be verified.", url=url)
             return TransientFetchError("Could not connect to the server.", url=url)
         if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
             return PermanentFetchError("The address cannot be fetched.", url=url)
