@@ -238,3 +238,8 @@ if env_str("LOG_FORMAT", "plain") == "json":
     LOGGING["handlers"]["console"]["formatter"] = "json"
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# The file-system broker needs its folders before a worker or the web process touches them.
+if CELERY_BROKER_URL == "filesystem://":
+    for _folder in ("queue", "processed"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
