@@ -31,6 +31,15 @@ demo: migrate
 	$(PY) manage.py collectstatic --noinput -v0
 	PORT=$(PORT) VENV=$(VENV) DEMO=1 FETCH_ALLOW_PRIVATE=1 bin/run-all
 
+## make stack: the production topology as processes against real Postgres and Redis (set DATABASE_URL and
+## REDIS_URL): gunicorn, a worker on feeds+default, a worker on extraction, and beat. Restarts what dies;
+## Ctrl-C stops everything. See bin/stack.
+stack: install
+	DATABASE_URL="$${DATABASE_URL:?make stack needs DATABASE_URL=postgres://...}" \
+	REDIS_URL="$${REDIS_URL:?make stack needs REDIS_URL=redis://...}" $(PY) manage.py migrate --noinput
+	$(PY) manage.py load_publishers
+	PORT=$(PORT) VENV=$(VENV) $(PY) bin/stack
+
 ## make test: everything the tests need, then the whole suite.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

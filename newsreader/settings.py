@@ -216,6 +216,8 @@ if CELERY_BROKER_URL != "filesystem://":
             "socket_keepalive": True,
             "health_check_interval": 25,
             "retry_on_timeout": True,
+            # Look for such abandoned tasks every 10 s (one cheap sorted-set query) instead of every 100 s.
+            "unacked_restore_throttle": 1,
         }
     )
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
