@@ -49,7 +49,6 @@ from newsreader import metrics
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class RefreshOutcome:
     feed_id: int

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import httpx
+import pytest
 import redis
 from celery import Celery
 from django.conf import settings
@@ -30,7 +30,9 @@ BROKER_DB = 13
 @pytest.fixture
 def broker_url():
     if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
-        pytest.fail("this test needs DATABASE_URL on Postgres and REDIS_URL (deselect postgres_only otherwise)")
+        pytest.fail(
+            "this test needs DATABASE_URL on Postgres and REDIS_URL (deselect postgres_only otherwise)"
+        )
     url = f"redis://127.0.0.1:6379/{BROKER_DB}"
     redis.Redis.from_url(url).flushdb()
     yield url
@@ -131,7 +133,9 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_no_story(
 
     first = start_worker(env, tmp_path, "doomed")
     beat(sender)
-    assert wait_for(lambda: len(publisher_server.requests) >= 2, timeout=60), (tmp_path / "doomed.log").read_text()
+    assert wait_for(lambda: len(publisher_server.requests) >= 2, timeout=60), (
+        tmp_path / "doomed.log"
+    ).read_text()
     stop(first, signal.SIGKILL)
     stored_at_kill = Article.objects.count()
 
