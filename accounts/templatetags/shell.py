@@ -45,3 +45,12 @@ def nav_items(context) -> list[dict]:
         current = path == url if url == "/" else path.startswith(url)
         items.append({"label": label, "url": url, "current": current, "name": name})
     return items
+
+
+@register.filter
+def initial(name: str | None) -> str:
+    """The first letter or digit of a name, for a publisher's placeholder logo ("/Film" -> "F")."""
+    for char in name or "":
+        if char.isalnum():
+            return char.upper()
+    return "•"

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from articles.models import Article, Publisher
+from articles.models import Article, Feed, Publisher
 from subscriptions.models import Subscription
 
 
@@ -37,3 +37,13 @@ def test_it_needs_private_fetches_allowed(settings):
     settings.FETCH_ALLOW_PRIVATE = False
     with pytest.raises(CommandError, match="FETCH_ALLOW_PRIVATE=1"):
         call_command("demo_setup", "--port", "0", "--once", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_it_moves_the_demo_feeds_when_the_port_changes():
+    call_command("demo_setup", "--port", "0", "--once", stdout=StringIO())
+    first_urls = set(Feed.objects.values_list("url", flat=True))
+    call_command("demo_setup", "--port", "0", "--once", stdout=StringIO())
+    assert Feed.objects.count() == 12
+    assert set(Feed.objects.values_list("url", flat=True)) != first_urls
+    assert Subscription.objects.filter(user__username="demo").count() == 9

@@ -71,7 +71,7 @@ class Command(BaseCommand):
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  Demo account ready. Sign in at {settings.SITE_URL}/accounts/login/\n"
+                f"\n  Demo account ready. Sign in at {self._site_url()}/accounts/login/\n"
                 f"    user name: {DEMO_USERNAME}\n    password:  {password}\n"
             )
         )
@@ -84,6 +84,11 @@ class Command(BaseCommand):
         while not stop.is_set():
             stop.wait(3600)
         server.stop()
+
+    def _site_url(self) -> str:
+        # bin/run-all serves on $PORT; SITE_URL is what the public address will be, if one is set.
+        port = os.environ.get("PORT")
+        return f"http://127.0.0.1:{port}" if port and not os.environ.get("SITE_URL") else settings.SITE_URL
 
     def _publishers(self, site_urls: dict[str, tuple[str, str]]) -> list:
         from articles.models import Feed, Publisher
@@ -106,6 +111,11 @@ class Command(BaseCommand):
                     "description": f"A simulated {category.lower()} publisher, served on this machine for the demo.",
                 },
             )
+            # The same publisher on another port (DEMO_PUBLISHERS_PORT changed): move its feed, keep its stories.
+            if not Feed.objects.filter(url=feed_url).exists():
+                moved = Feed.objects.filter(publisher=publisher).order_by("id").first()
+                if moved is not None:
+                    Feed.objects.filter(id=moved.id).update(url=feed_url)
             feed, _ = Feed.objects.update_or_create(
                 url=feed_url,
                 # A demo that was stopped for a while starts fresh rather than with a backlog of back-offs.
