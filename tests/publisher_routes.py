@@ -49,7 +49,7 @@ class BuiltinRoutes:
             self._serve_file(h, self.fixtures_dir, path.lstrip("/"), substitute=True)
 
     def _builtin_status(self, h: _Handler, rest: str) -> None:
-        status = int(rest) if rest.isdigit() and 100 <= int(rest) <= 999 else 400
+        status = int(rest) if rest.isascii() and rest.isdigit() and 100 <= int(rest) <= 999 else 400
         extra = {}
         for header in h.query.get("header", []):
             name, _, value = header.partition(":")
@@ -58,8 +58,8 @@ class BuiltinRoutes:
 
     def _builtin_redirect(self, h: _Handler, rest: str) -> None:
         codes_part, _, count = rest.partition("/")
-        codes = [int(c) for c in codes_part.split(",") if c.isdigit()]
-        if count.isdigit():
+        codes = [int(c) for c in codes_part.split(",") if c.isascii() and c.isdigit()]
+        if count.isascii() and count.isdigit():
             codes = codes[:1] * int(count)
         to = h.arg("to", "/feeds/news.xml")
         if len(codes) > 1:
@@ -72,7 +72,7 @@ class BuiltinRoutes:
         h.send_text(codes[0], f"redirect to {location}\n", {"Location": location})
 
     def _builtin_loop(self, h: _Handler, rest: str) -> None:
-        nxt = (int(rest) + 1) % 2 if rest.isdigit() else 0
+        nxt = (int(rest) + 1) % 2 if rest.isascii() and rest.isdigit() else 0
         h.send_text(302, "round and round\n", {"Location": f"/loop/{nxt}"})
 
     def _builtin_slow(self, h: _Handler, rest: str) -> None:

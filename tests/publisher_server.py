@@ -172,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = self.headers.get("Content-Length", "0")
-        self.rfile.read(min(int(length), MiB) if length.isdigit() else 0)
+        self.rfile.read(min(int(length), MiB) if length.isascii() and length.isdigit() else 0)
         self._dispatch()
 
     # --- plumbing ------------------------------------------------------------------------------------
@@ -196,7 +196,10 @@ class _Handler(BaseHTTPRequestHandler):
             if route is not None:
                 self._serve_route(route)
             else:
-                publisher._serve_builtin(self)
+                try:
+                    publisher._serve_builtin(self)
+                except (ValueError, LookupError) as exc:  # a malformed query such as /huge?bytes=lots
+                    self.send_text(400, f"bad request: {exc}\n")
         except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True  # the client gave up; nothing to tell it
 

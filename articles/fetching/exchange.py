@@ -207,7 +207,7 @@ class Exchange:
             return Step.NOT_MODIFIED
         if 200 <= status < 300:
             length = response.headers.get("content-length", "").strip()
-            if length.isdigit() and int(length[:20]) > self.options.max_bytes:
+            if length.isascii() and length.isdigit() and int(length[:20]) > self.options.max_bytes:
                 raise ResponseTooLargeError(
                     f"The response is larger than the {human_size(self.options.max_bytes)} limit.",
                     url=str(self.url),

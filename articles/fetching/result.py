@@ -70,7 +70,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> int | N
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return _clamp(int(value[:12]))
     when = _http_date(value)
     if when is None:
@@ -95,7 +95,7 @@ def parse_max_age(headers: dict[str, str], *, now: float | None = None) -> int |
     """
     directives = _cache_directives(headers.get("cache-control", ""))
     max_age = directives.get("max-age", "")
-    if max_age.isdigit():
+    if max_age.isascii() and max_age.isdigit():
         return _clamp(int(max_age[:12]))
     if "no-cache" in directives or "no-store" in directives:
         return 0

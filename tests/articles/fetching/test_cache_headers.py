@@ -21,6 +21,7 @@ NOW = 1_772_438_400.0  # Mon, 02 Mar 2026 08:00:00 GMT
         ("Wed, 21 Oct 2099 07:28:00 GMT", MAX_HINT_SECONDS),
         ("-10", None),
         ("1.5", None),
+        ("\u00b9", None),
         ("soon", None),
         ("", None),
         (None, None),
