@@ -63,6 +63,9 @@ class ArticleSignature(models.Model):
     pruned = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"signature of {self.article_id}"
+
 
 class TokenPosting(models.Model):
     """An inverted index of event tokens over recent articles: (token, published_at) finds, in SQL, the
@@ -74,6 +77,9 @@ class TokenPosting(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["token", "published_at"], name="posting_token_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.token} in {self.article_id}"
 
 
 class Pick(models.Model):

@@ -39,6 +39,9 @@ def _setup(data_dir: str) -> None:
 
 
 def run(*, quiet: bool) -> int:
+    import logging
+
+    logging.getLogger("discovery").setLevel(logging.WARNING)
     from articles.models import Article, Publisher
     from discovery.evaluation import groups_from_links, hard_negative_pairs, load_eval_set, pair_score
     from discovery.models import ClusterMember
@@ -115,7 +118,7 @@ def run(*, quiet: bool) -> int:
             and not (gold[a] and gold[a] == gold[b])
         ):
             print(f"  {title[a]}\n    ~ {title[b]}")
-        for a, b, note in wrong_hard:
+        for _a, _b, note in wrong_hard:
             print(f"  (hard negative) {note}")
     return 0
 
