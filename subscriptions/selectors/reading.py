@@ -240,9 +240,8 @@ class RiverSources:
                 loose.append(sub)
             else:
                 by_folder.setdefault(sub.folder.pk, (sub.folder, []))[1].append(sub)
-        groups: list[tuple[Folder | None, list[Subscription]]] = sorted(
-            by_folder.values(), key=lambda group: group[0].name.casefold()
-        )
+        ordered = sorted(by_folder.values(), key=lambda group: group[0].name.casefold())
+        groups: list[tuple[Folder | None, list[Subscription]]] = list(ordered)
         if loose:
             groups.append((None, loose))
         return groups
@@ -310,6 +309,26 @@ def unread_counts_for_user(*, user) -> UnreadCounts:
     return UnreadCounts(total=sum(by_feed.values()), by_feed=by_feed, by_folder=by_folder)
 
 
+UNREAD_COUNT_CAP = 1000
+
+
+def unread_count_for_user(
+    *,
+    user,
+    feed_id: int | None = None,
+    folder_id: int | None = None,
+    publisher_id: int | None = None,
+    cap: int = UNREAD_COUNT_CAP,
+) -> int:
+    """Unread stories in the user's river (or a part of it), counted up to `cap`. One query.
+
+    The river page shows "999+" past the cap: counting every unread story of a large river costs as much
+    as reading them all, and nobody needs the exact number beyond a thousand.
+    """
+    scope = river_scope_for_user(user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id)
+    return scope.filter(~_read_exists(user)).order_by().values("id")[:cap].count()
+
+
 def article_latest_id() -> int:
     """The largest article id now: "mark all as read" stops there, so stories arriving later stay unread."""
     return Article.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -319,7 +338,8 @@ def article_latest_id() -> int:
 
 
 def article_get_for_user(*, user, article_id: int) -> Article:
-    """One article with publisher and feed, `is_read` and `is_saved`; Http404 unless the user may see it.
+    """One article with publisher and feed, `is_read`, `is_saved` and `is_followed` (its feed is one the
+    user follows, so it has a place in their river); Http404 unless the user may see it.
 
     One query. The plain text is left out: the page shows the sanitized HTML (or the summary).
     """
@@ -328,7 +348,11 @@ def article_get_for_user(*, user, article_id: int) -> Article:
         .filter(pk=article_id)
         .select_related("publisher", "feed")
         .defer("text", "guid", "guid_hash", "content_hash")
-        .annotate(is_read=_read_exists(user), is_saved=_saved_exists(user))
+        .annotate(
+            is_read=_read_exists(user),
+            is_saved=_saved_exists(user),
+            is_followed=Exists(Subscription.objects.filter(user=user, feed_id=OuterRef("feed_id"))),
+        )
         .first()
     )
     if article is None:
@@ -463,7 +487,10 @@ def page_save_cache_key(token: str) -> str:
 
 @memoize
 def _file_cache() -> FileBasedCache:
-    return FileBasedCache(str(settings.DATA_DIR / "cache" / "page-saves"), {"TIMEOUT": 24 * 60 * 60})
+    return FileBasedCache(
+        str(settings.DATA_DIR / "cache" / "page-saves"),
+        {"TIMEOUT": 24 * 60 * 60, "OPTIONS": {"MAX_ENTRIES": 100_000}},
+    )
 
 
 def page_save_cache() -> BaseCache:

@@ -18,11 +18,20 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
 from subscriptions.selectors import reading as selectors
 from subscriptions.services import reading as services
 
 PAGE_SIZE = 30
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request after django-htmx's middleware: `request.htmx` is truthy for htmx requests."""
+
+    htmx: HtmxDetails
+
+
 _MAX_ID = 2**63 - 1
 
 
@@ -46,10 +55,11 @@ class RiverFilter:
     @classmethod
     def from_query(cls, data) -> RiverFilter:
         """From a query string or form: `folder=3`, `feed=7`, `publisher=2`, or the menu's `source=feed:7`."""
-        ids = {key: parse_id(data.get(key)) for key in ("folder", "feed", "publisher")}
+        ids: dict[str, int | None] = {key: parse_id(data.get(key)) for key in ("folder", "feed", "publisher")}
         kind, _, value = (data.get("source") or "").partition(":")
         if kind in ids and parse_id(value):
-            ids = {key: None for key in ids} | {kind: parse_id(value)}
+            ids = dict.fromkeys(ids, None)
+            ids[kind] = parse_id(value)
         return cls(
             show="all" if data.get("show") == "all" else "unread",
             folder_id=ids["folder"],
@@ -118,8 +128,16 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 def _announce(response: HttpResponse, message: str) -> HttpResponse:
-    trigger_client_event(response, "announce", message)
+    # app.js reads event.detail.value and says it in the live region for screen readers.
+    trigger_client_event(response, "announce", {"value": message})
     return response
+
+
+def _count_label(count: int, *, cap: int) -> str:
+    """ "" for none, the number, or "999+" once a capped count reaches its cap."""
+    if not count:
+        return ""
+    return f"{cap - 1}+" if count >= cap else str(count)
 
 
 # --- The river -------------------------------------------------------------------------------------
@@ -127,7 +145,7 @@ def _announce(response: HttpResponse, message: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def river(request: HttpRequest) -> HttpResponse:
+def river(request: HtmxHttpRequest) -> HttpResponse:
     """The stories of everything the user follows, newest first; `?before=` pages by keyset.
 
     An htmx "load more" (a request with a cursor) gets only the next cards and the next trigger.
@@ -153,9 +171,15 @@ def river(request: HttpRequest) -> HttpResponse:
     if request.htmx and before is not None:
         return render(request, "subscriptions/reading/_river_page.html", context)
     sources = selectors.river_sources_for_user(user=request.user)
+    unread_count = selectors.unread_count_for_user(
+        user=request.user,
+        feed_id=river_filter.feed_id,
+        folder_id=river_filter.folder_id,
+        publisher_id=river_filter.publisher_id,
+    )
     context.update(
         sources=sources,
-        unread=selectors.unread_counts_for_user(user=request.user),
+        unread_label=_count_label(unread_count, cap=selectors.UNREAD_COUNT_CAP),
         latest_id=selectors.article_latest_id(),
         undo_token=request.GET.get("undo", "")[:32],
         marked=parse_id(request.GET.get("marked")) or 0,
@@ -171,7 +195,7 @@ def river(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def river_mark_all_read(request: HttpRequest) -> HttpResponse:
+def river_mark_all_read(request: HtmxHttpRequest) -> HttpResponse:
     """Mark read everything in the river being shown, up to the newest story it had when drawn."""
     river_filter = RiverFilter.from_query(request.POST)
     read_at = timezone.now()
@@ -189,7 +213,7 @@ def river_mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def river_mark_all_read_undo(request: HttpRequest) -> HttpResponse:
+def river_mark_all_read_undo(request: HtmxHttpRequest) -> HttpResponse:
     """Make unread again exactly the stories one "mark all as read" marked."""
     river_filter = RiverFilter.from_query(request.POST)
     token = selectors.cursor_decode(request.POST.get("undo"))
@@ -204,17 +228,19 @@ def river_mark_all_read_undo(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_detail(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
     """The article in reading typography; opening it marks it read. Next/previous follow the river
     the user came from (its filter is in the query string)."""
     article = selectors.article_get_for_user(user=request.user, article_id=article_id)
-    if not article.is_read:
+    if not article.is_read:  # type: ignore[attr-defined]  # annotated by the selector
         services.article_mark_read(user=request.user, article_id=article.pk)
-        article.is_read = True
+        article.is_read = True  # type: ignore[attr-defined]
     river_filter = RiverFilter.from_query(request.GET)
-    neighbours = selectors.river_neighbours_for_user(
-        user=request.user, article=article, **river_filter.selector_kwargs()
-    )
+    neighbours = selectors.Neighbours()
+    if article.is_followed:  # type: ignore[attr-defined]  # else it has no place in the river
+        neighbours = selectors.river_neighbours_for_user(
+            user=request.user, article=article, **river_filter.selector_kwargs()
+        )
     context = {
         "article": article,
         "river_filter": river_filter,
@@ -230,7 +256,7 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
 
 
 def _article_fragment(
-    request: HttpRequest, article_id: int, message: str, *, in_list: bool | None = None
+    request: HtmxHttpRequest, article_id: int, message: str, *, in_list: bool | None = None
 ) -> HttpResponse:
     """After a change to an article, the piece of page that shows it: the river card, the Save or Read
     button, or the toggle of one named list (`in_list` is its new state)."""
@@ -262,7 +288,7 @@ def _article_fragment(
 
 @login_required
 @require_POST
-def article_mark_read(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_mark_read(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
     services.article_mark_read(user=request.user, article_id=article_id)
     if request.htmx:
         return _article_fragment(request, article_id, "Marked as read")
@@ -271,7 +297,7 @@ def article_mark_read(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def article_mark_unread(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_mark_unread(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
     services.article_mark_unread(user=request.user, article_id=article_id)
     if request.htmx:
         return _article_fragment(request, article_id, "Marked as unread")
@@ -281,7 +307,7 @@ def article_mark_unread(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def article_save(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_save(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
     """Save to Read later (or to the list named in `list`)."""
     services.reading_list_add(
         user=request.user, article_id=article_id, reading_list_id=parse_id(request.POST.get("list"))
@@ -293,7 +319,7 @@ def article_save(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def article_unsave(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_unsave(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
     """Take out of Read later (or out of the list named in `list`)."""
     services.reading_list_remove(
         user=request.user, article_id=article_id, reading_list_id=parse_id(request.POST.get("list"))

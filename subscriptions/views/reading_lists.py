@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -19,7 +19,7 @@ from django_htmx.http import reswap, retarget
 from subscriptions import reading_export
 from subscriptions.selectors import reading as selectors
 from subscriptions.services import reading as services
-from subscriptions.views.reading import _announce, parse_id, safe_next
+from subscriptions.views.reading import HtmxHttpRequest, _announce, parse_id, safe_next
 
 PAGE_SIZE = 50
 FEED_ITEMS = 50
@@ -32,7 +32,7 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 @require_GET
-def reading_list_index(request: HttpRequest) -> HttpResponse:
+def reading_list_index(request: HtmxHttpRequest) -> HttpResponse:
     """Every list of the user (Read later first), a form for a new list, and save-by-URL."""
     services.reading_list_get_or_create_default(user=request.user)
     save_url = request.build_absolute_uri(reverse("subscriptions:reading-list-save-url"))
@@ -50,7 +50,7 @@ def reading_list_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reading_list_create(request: HttpRequest) -> HttpResponse:
+def reading_list_create(request: HtmxHttpRequest) -> HttpResponse:
     try:
         reading_list = services.reading_list_create(user=request.user, name=request.POST.get("name", ""))
     except ValidationError as exc:
@@ -62,7 +62,7 @@ def reading_list_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def reading_list_detail(request: HttpRequest, reading_list_id: int) -> HttpResponse:
+def reading_list_detail(request: HtmxHttpRequest, reading_list_id: int) -> HttpResponse:
     """One list: items to read, or the archive (`?archived=1`), each with its read state."""
     reading_list = selectors.reading_list_get_for_user(user=request.user, reading_list_id=reading_list_id)
     archived = request.GET.get("archived") == "1"
@@ -92,7 +92,7 @@ def reading_list_detail(request: HttpRequest, reading_list_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def reading_list_rename(request: HttpRequest, reading_list_id: int) -> HttpResponse:
+def reading_list_rename(request: HtmxHttpRequest, reading_list_id: int) -> HttpResponse:
     try:
         services.reading_list_rename(
             user=request.user, reading_list_id=reading_list_id, name=request.POST.get("name", "")
@@ -106,7 +106,7 @@ def reading_list_rename(request: HttpRequest, reading_list_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def reading_list_delete(request: HttpRequest, reading_list_id: int) -> HttpResponse:
+def reading_list_delete(request: HtmxHttpRequest, reading_list_id: int) -> HttpResponse:
     try:
         services.reading_list_delete(user=request.user, reading_list_id=reading_list_id)
     except ValidationError as exc:
@@ -118,13 +118,13 @@ def reading_list_delete(request: HttpRequest, reading_list_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def reading_list_rotate_secret(request: HttpRequest, reading_list_id: int) -> HttpResponse:
+def reading_list_rotate_secret(request: HtmxHttpRequest, reading_list_id: int) -> HttpResponse:
     services.reading_list_rotate_secret(user=request.user, reading_list_id=reading_list_id)
     messages.success(request, "The list has a new private feed address; the old one no longer works.")
     return redirect("subscriptions:reading-list-detail", reading_list_id=reading_list_id)
 
 
-def _item_changed(request: HttpRequest, reading_list_id: int, message: str) -> HttpResponse:
+def _item_changed(request: HtmxHttpRequest, reading_list_id: int, message: str) -> HttpResponse:
     """An item left the view it was in (archived, restored or removed): htmx swaps it for nothing."""
     if request.htmx:
         return _announce(HttpResponse(""), message)
@@ -134,21 +134,21 @@ def _item_changed(request: HttpRequest, reading_list_id: int, message: str) -> H
 
 @login_required
 @require_POST
-def reading_list_item_archive(request: HttpRequest, item_id: int) -> HttpResponse:
+def reading_list_item_archive(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     item = services.reading_list_item_archive(user=request.user, item_id=item_id, archived=True)
     return _item_changed(request, item.reading_list_id, "Archived")
 
 
 @login_required
 @require_POST
-def reading_list_item_restore(request: HttpRequest, item_id: int) -> HttpResponse:
+def reading_list_item_restore(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     item = services.reading_list_item_archive(user=request.user, item_id=item_id, archived=False)
     return _item_changed(request, item.reading_list_id, "Moved back to the list")
 
 
 @login_required
 @require_POST
-def reading_list_item_delete(request: HttpRequest, item_id: int) -> HttpResponse:
+def reading_list_item_delete(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     item = services.reading_list_item_delete(user=request.user, item_id=item_id)
     return _item_changed(request, item.reading_list_id, "Removed from the list")
 
@@ -162,7 +162,7 @@ EXPORT_TYPES = {
 
 @login_required
 @require_GET
-def reading_list_export(request: HttpRequest, reading_list_id: int, fmt: str) -> HttpResponse:
+def reading_list_export(request: HtmxHttpRequest, reading_list_id: int, fmt: str) -> HttpResponse:
     """The whole list (archive included) as Markdown, JSON or an HTML page, as a download."""
     if fmt not in EXPORT_TYPES:
         raise Http404("No such format.")
@@ -266,21 +266,22 @@ reading_list_feed = login_not_required(require_GET(ReadingListFeed()))
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reading_list_save_url(request: HttpRequest) -> HttpResponse:
+def reading_list_save_url(request: HtmxHttpRequest) -> HttpResponse:
     """GET: the form (the bookmarklet lands here with `?url=`); POST: start the save and show progress.
 
     Saving needs the POST (the button), so no other site can make a signed-in reader save pages.
     """
     lists = selectors.reading_lists_for_user(user=request.user)
+    context: dict[str, object] = {"lists": lists, "selected": None}
     if request.method == "GET":
-        context = {"url": request.GET.get("url", "")[:4096], "lists": lists, "selected": None}
+        context["url"] = request.GET.get("url", "")[:4096]
         return render(request, "subscriptions/reading/save_url.html", context)
     url = request.POST.get("url", "")
     reading_list_id = parse_id(request.POST.get("list"))
     try:
         status = services.reading_list_save_url(user=request.user, url=url, reading_list_id=reading_list_id)
     except ValidationError as exc:
-        context = {"url": url[:4096], "lists": lists, "selected": reading_list_id, "error": _error_text(exc)}
+        context.update(url=url[:4096], selected=reading_list_id, error=_error_text(exc))
         if request.htmx:
             # The form itself comes back with the message, in place of the form.
             response = render(request, "subscriptions/reading/_save_form.html", context)
@@ -293,7 +294,7 @@ def reading_list_save_url(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def reading_list_save_status(request: HttpRequest, token: str) -> HttpResponse:
+def reading_list_save_status(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Where a save stands: polled by htmx every second while pending, a full page otherwise."""
     status = selectors.page_save_status_for_user(user=request.user, token=token)
     item = None

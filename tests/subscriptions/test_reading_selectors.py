@@ -20,6 +20,7 @@ from subscriptions.selectors.reading import (
     river_for_user,
     river_neighbours_for_user,
     river_sources_for_user,
+    unread_count_for_user,
     unread_counts_for_user,
 )
 from subscriptions.services.reading import reading_list_save_url
@@ -260,6 +261,20 @@ def test_it_counts_unread_stories_per_feed_and_folder(reader):
     assert counts.total == 4
 
 
+def test_it_counts_unread_up_to_a_cap(reader):
+    folder = FolderFactory(user=reader)
+    feed = SubscriptionFactory(user=reader, folder=folder).feed
+    other = SubscriptionFactory(user=reader).feed
+    for _ in range(5):
+        ArticleFactory(feed=feed)
+    ReadStateFactory(user=reader, article=ArticleFactory(feed=other))
+    ArticleFactory(feed=other)
+    assert unread_count_for_user(user=reader) == 6
+    assert unread_count_for_user(user=reader, cap=3) == 3
+    assert unread_count_for_user(user=reader, folder_id=folder.pk) == 5
+    assert unread_count_for_user(user=reader, feed_id=other.pk) == 1
+
+
 def test_it_groups_sources_by_folder_and_names_the_river(reader):
     folder = FolderFactory(user=reader, name="Tech")
     sub = SubscriptionFactory(user=reader, folder=folder, title="Gadgets")
@@ -282,11 +297,13 @@ def test_it_opens_an_article_of_a_followed_feed(reader, followed):
     article = ArticleFactory(feed=followed, publisher=PublisherFactory(in_catalogue=False))
     found = article_get_for_user(user=reader, article_id=article.pk)
     assert found == article and found.is_read is False and found.is_saved is False
+    assert found.is_followed is True
 
 
 def test_it_opens_an_article_in_the_catalogue(reader):
     article = ArticleFactory(feed=FeedFactory(publisher=PublisherFactory(in_catalogue=True)))
-    assert article_get_for_user(user=reader, article_id=article.pk) == article
+    found = article_get_for_user(user=reader, article_id=article.pk)
+    assert found == article and found.is_followed is False
 
 
 def test_it_opens_an_article_the_user_saved(reader):

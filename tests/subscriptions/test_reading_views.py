@@ -70,6 +70,7 @@ def test_it_shows_the_river_newest_first(signed_in, followed):
     response = signed_in.get(reverse("subscriptions:river"))
     assert response.status_code == 200
     assert _story_ids(response) == [new.pk, old.pk]
+    assert b"2 unread from what you follow" in response.content
     body = response.content.decode()
     assert "Older &lt;b&gt;story&lt;/b&gt;" in body  # titles are escaped
     assert 'src="https://img.example.org/a.jpg"' in body
@@ -257,6 +258,14 @@ def test_it_links_next_and_previous_within_the_river_it_came_from(signed_in, rea
     nxt = re.search(r'href="([^"]+)" rel="next"', body).group(1)
     assert prev == f"{reverse('subscriptions:article-detail', args=[newer.pk])}?folder={folder.pk}"
     assert nxt == f"{reverse('subscriptions:article-detail', args=[older.pk])}?folder={folder.pk}"
+
+
+def test_it_shows_no_next_or_previous_for_a_story_outside_the_river(signed_in, followed):
+    ArticleFactory(feed=followed, published_at=T0 + timedelta(hours=1))
+    ArticleFactory(feed=followed, published_at=T0 - timedelta(hours=1))
+    catalogue = ArticleFactory(published_at=T0)  # a catalogue publisher the reader does not follow
+    body = signed_in.get(reverse("subscriptions:article-detail", args=[catalogue.pk])).content.decode()
+    assert 'rel="next"' not in body and 'rel="prev"' not in body and "Back to the river" in body
 
 
 def test_it_shows_the_summary_when_there_is_no_text(signed_in, followed):
