@@ -5,10 +5,12 @@ import json
 from datetime import datetime
 from typing import Any
 
+from .encoding import decode_document
 from .errors import FeedParseError
 from .normalise import (
     MAX_AUTHOR_CHARS,
     MAX_DESCRIPTION_CHARS,
+    MAX_ITEMS_READ,
     MAX_TITLE_CHARS,
     clean_categories,
     html_to_text,
@@ -19,7 +21,6 @@ from .normalise import (
     plain_text,
     text_to_html,
 )
-from .prepare import decode_document
 from .results import ParsedFeed, ParsedItem
 
 VERSIONS = {
@@ -60,6 +61,9 @@ def parse_json(content: bytes, *, url: str, now: datetime) -> ParsedFeed:
     elif not isinstance(raw_items, list):
         raw_items = []
         notes.append("items is not a list")
+    if len(raw_items) > MAX_ITEMS_READ:
+        raw_items = raw_items[:MAX_ITEMS_READ]
+        notes.append(f"read only the start of the feed: it has more than {MAX_ITEMS_READ:,} items")
 
     feed_url = http_url(document.get("feed_url")) or http_url(url)
     feed_language = language_code(document.get("language"))

@@ -26,6 +26,9 @@ MAX_GUID_CHARS = 2_048
 MAX_LANGUAGE_CHARS = 20
 MAX_CATEGORIES = 50
 MAX_CATEGORY_CHARS = 200
+# Items read from one document. A feed with more is cut there (most list their newest first); what the
+# pipeline keeps (max_items) is chosen from these.
+MAX_ITEMS_READ = 10_000
 # Only this much of an HTML field is searched for its first <img>.
 IMAGE_SEARCH_CHARS = 200_000
 
