@@ -28,8 +28,8 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=root:root . /app
 # Static files are collected (hashed and compressed for whitenoise) into the image; the key exists for this step only.
-RUN SECRET_KEY=collectstatic-only-not-a-secret DATA_DIR=/tmp/build-data python manage.py collectstatic --noinput -v0 \
- && rm -rf /tmp/build-data
+RUN SECRET_KEY=collectstatic-only-not-a-secret DATA_DIR=/app/.build-data python manage.py collectstatic --noinput -v0 \
+ && rm -rf /app/.build-data
 USER newsreader
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["python", "-m", "newsreader.probe", "web"]
