@@ -234,10 +234,10 @@ RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
 
 # LOG_FORMAT=json: one JSON object per line, with `extra` fields and the Celery task id.
 LOGGING["filters"] = {"celery_task": {"()": "newsreader.jsonlog.CeleryTaskFilter"}}
-LOGGING["formatters"]["json"] = {"()": "newsreader.jsonlog.JsonFormatter"}
-LOGGING["handlers"]["console"]["filters"] = ["celery_task"]
+LOGGING["formatters"]["json"] = {"()": "newsreader.jsonlog.JsonFormatter"}  # type: ignore[index]
+LOGGING["handlers"]["console"]["filters"] = ["celery_task"]  # type: ignore[index]
 if env_str("LOG_FORMAT", "plain") == "json":
-    LOGGING["handlers"]["console"]["formatter"] = "json"
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
