@@ -46,7 +46,7 @@ class ParsedQuery:
         return not self.groups
 
     def to_websearch(self) -> str:
-        """The query for Postgres' websearch_to_tsquery: `a "b c" or d -e`."""
+        """The normalised query as web-search syntax (`a "b c" or d -e`), for display and links."""
         parts: list[str] = []
         for group in self.groups:
             parts.append(" or ".join(_websearch_term(term) for term in group))
@@ -54,15 +54,23 @@ class ParsedQuery:
         return " ".join(parts)
 
     def to_fts5(self) -> str:
-        """The query for SQLite FTS5: `"a" AND ("b c" OR "d") NOT "e"`, every term double-quoted."""
+        """The query for SQLite FTS5: `("a" AND ("b c" OR "d")) NOT "e"`, every term double-quoted."""
         clauses = []
         for group in self.groups:
             rendered = [_fts5_string(term) for term in group]
             clauses.append(rendered[0] if len(rendered) == 1 else "(" + " OR ".join(rendered) + ")")
         query = " AND ".join(clauses)
-        for term in self.excluded:
-            query += " NOT " + _fts5_string(term)
+        if self.excluded:
+            query = f"({query})" + "".join(" NOT " + _fts5_string(term) for term in self.excluded)
         return query
+
+    def tsquery_terms(self) -> tuple[list[list[str]], list[str]]:
+        """The terms for Postgres, one websearch_to_tsquery each, combined with && and || in SQL (so
+        that `a b or c` means a AND (b OR c), as in FTS5, and not websearch's (a AND b) OR c)."""
+        return (
+            [[_websearch_term(term) for term in group] for group in self.groups],
+            [_websearch_term(term) for term in self.excluded],
+        )
 
 
 def _websearch_term(term: Term) -> str:

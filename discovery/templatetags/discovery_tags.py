@@ -1,0 +1,47 @@
+"""Template tags that fetch discovery's data for fragments other pages include (article, river, home).
+
+`also_in` is called once per river card but queries once per page: the first call computes the cluster
+info of every story in the page's `stories` list (the same objects the river loops over) and leaves it on
+each of them, so the next cards find theirs without a query.
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from discovery.selectors import cluster_info_for_articles, picks_for_home, related_for_article
+
+register = template.Library()
+
+_ATTR = "_discovery_cluster_info"
+_MISSING = object()
+
+
+@register.simple_tag(takes_context=True)
+def also_in(context, story):
+    """The ClusterInfo of `story` (None when it is a story of its own)."""
+    found = getattr(story, _ATTR, _MISSING)
+    if found is not _MISSING:
+        return found
+    page = context.get("stories")
+    batch = [s for s in page if hasattr(s, "pk")] if isinstance(page, list) and story in page else [story]
+    infos = cluster_info_for_articles(article_ids=[s.pk for s in batch])
+    for s in batch:
+        setattr(s, _ATTR, infos.get(s.pk))
+    return infos.get(story.pk)
+
+
+@register.simple_tag(takes_context=True)
+def related_stories(context, article, limit: int = 6):
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    if article is None or user is None or not user.is_authenticated:
+        return []
+    return related_for_article(user=user, article=article, limit=limit)
+
+
+@register.simple_tag(takes_context=True)
+def home_picks(context, limit: int = 4):
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return picks_for_home(user=user, limit=limit)
