@@ -28,7 +28,7 @@ class SignInView(auth_views.LoginView):
 def _first_page_url() -> str:
     # A new reader starts in the directory to pick publishers; fall back to the river.
     try:
-        return reverse("publisher-directory")
+        return reverse("articles:publisher-directory")
     except NoReverseMatch:
         return "/"
 

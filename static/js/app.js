@@ -45,6 +45,13 @@
     }
   });
 
+  // A button that just changed under the pointer (Follow -> Following) shows its hover face ("Unfollow")
+  // only once the pointer has left it and come back.
+  document.addEventListener("mouseout", function (event) {
+    var fresh = event.target.closest && event.target.closest(".is-fresh");
+    if (fresh && !fresh.contains(event.relatedTarget)) fresh.classList.remove("is-fresh");
+  });
+
   // One global loading bar while any htmx request runs; buttons get .htmx-request from htmx itself.
   var pending = 0;
   function done() {

@@ -58,15 +58,19 @@ def _announce(response: HttpResponse, text: str) -> HttpResponse:
     return response
 
 
-def _manage_answer(request: HttpRequest, message: str, *, error: bool = False) -> HttpResponse:
-    """After a change on the subscriptions page: the list fragment for htmx, else back to the page."""
+def _manage_answer(
+    request: HttpRequest, message: str, *, error: bool = False, reset_source_add: bool = False
+) -> HttpResponse:
+    """After a change on the subscriptions page: the list fragment for htmx, else back to the page.
+
+    reset_source_add: also put back an empty "add a source" card (out of band), once its preview is used.
+    """
     if request.htmx:
         overview = selectors.subscription_overview_for_user(user=request.user)
-        response = render(
-            request,
-            "subscriptions/follows/_subscription_list.html",
-            {"overview": overview, "flash": message, "flash_error": error},
-        )
+        context = {"overview": overview, "flash": message, "flash_error": error}
+        if reset_source_add:
+            context.update(reset_source_add=True, lookup_form=SourceLookupForm())
+        response = render(request, "subscriptions/follows/_subscription_list.html", context)
         return _announce(response, message)
     (messages.error if error else messages.success)(request, message)
     return redirect(MANAGE)
@@ -168,7 +172,9 @@ def folder_delete(request, folder_id: int):
 def _follow_button(request, publisher_id: int, message: str) -> HttpResponse:
     if request.htmx:
         publisher = selectors.publisher_is_followed(user=request.user, publisher_id=publisher_id)
-        response = render(request, "subscriptions/follows/_follow_button.html", {"publisher": publisher})
+        # fresh: the pointer is still on the button just clicked; it must not turn into "Unfollow" at once.
+        context = {"publisher": publisher, "fresh": True}
+        response = render(request, "subscriptions/follows/_follow_button.html", context)
         return _announce(response, message)
     messages.success(request, message)
     back = request.POST.get("next", "")
@@ -247,7 +253,7 @@ def source_follow(request):
     except FollowError as exc:
         return _manage_answer(request, str(exc), error=True)
     verb = "You now follow" if created else "You already follow"
-    return _manage_answer(request, f"{verb} “{subscription.display_title}”.")
+    return _manage_answer(request, f"{verb} “{subscription.display_title}”.", reset_source_add=True)
 
 
 # --- OPML ---------------------------------------------------------------------------------------

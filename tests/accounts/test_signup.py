@@ -17,6 +17,7 @@ def test_it_creates_an_account_and_signs_in(client):
         },
     )
     assert response.status_code == 302
+    assert response["Location"] == reverse("articles:publisher-directory")
     user = get_user_model().objects.get(username="newreader")
     assert client.session["_auth_user_id"] == str(user.pk)
 
