@@ -44,6 +44,14 @@ def wide_encoding(data: bytes) -> str:
     for pattern, encoding in _WIDE_PATTERNS:
         if data.startswith(pattern):
             return encoding
+    # UTF-16 without a BOM that starts with whitespace: every other byte of ASCII text is zero.
+    sample = data[:64]
+    if len(sample) >= 8:
+        odd, even = sample[1::2], sample[0::2]
+        if not odd.strip(b"\x00") and even.strip(b"\x00") == even:
+            return "utf-16-le"
+        if not even.strip(b"\x00") and odd.strip(b"\x00") == odd:
+            return "utf-16-be"
     return ""
 
 

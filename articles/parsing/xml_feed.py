@@ -1,6 +1,5 @@
 """RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and CDF through feedparser, mapped onto ParsedFeed/ParsedItem."""
 
-import html
 import io
 from datetime import datetime
 from typing import Any
@@ -90,7 +89,9 @@ def parse_xml(prepared: PreparedXML, *, url: str, now: datetime) -> ParsedFeed:
 def _bozo_text(exc: object) -> str:
     if exc is None:
         return "the feed is not well-formed"
-    message = str(exc).replace("<unknown>:", "line ")
+    # Positions would point into the text as we rewrote it (declaration replaced, DOCTYPE dropped).
+    get_message = getattr(exc, "getMessage", None)
+    message = get_message() if callable(get_message) else str(exc)
     return f"not well-formed XML, read leniently ({message})"[:500]
 
 
@@ -184,7 +185,7 @@ def _author(entry: Any) -> str:
         name = ", ".join(n for n in names if isinstance(n, str))
     if not isinstance(name, str):
         return ""
-    return html_to_text(html.unescape(name) if "&" in name else name, MAX_AUTHOR_CHARS)
+    return html_to_text(name, MAX_AUTHOR_CHARS)
 
 
 def _item_image(entry: Any, base: str) -> str:

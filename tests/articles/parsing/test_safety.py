@@ -88,6 +88,18 @@ def test_it_does_not_treat_the_bytes_as_a_file_name():
         parse_feed(str(FIXTURES / "rss20.xml").encode(), url=FEED_URL)
 
 
+def test_it_does_not_define_entities_from_a_doctype_misplaced_after_the_root():
+    content = (
+        b'<rss version="2.0"><!DOCTYPE rss [<!ENTITY x "EXPANDED">]><channel><title>t &x;</title>'
+        b"<item><guid>1</guid><title>&x;</title></item></channel></rss>"
+    )
+
+    feed = parse_feed(content, url=FEED_URL)
+
+    assert "EXPANDED" not in _all_text(feed)
+    assert feed.bozo and feed.items[0].guid == "1"
+
+
 def test_it_leaves_a_doctype_inside_an_article_alone():
     content = (
         b'<rss version="2.0"><channel><title>t</title><item><title>i</title>'

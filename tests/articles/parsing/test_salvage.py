@@ -77,6 +77,13 @@ def test_it_reads_utf_16_with_a_byte_order_mark():
     assert not feed.bozo
 
 
+def test_it_recognises_utf_16_without_a_byte_order_mark():
+    content = '\n  <rss version="2.0"><channel><title>Wide ünïcode</title></channel></rss>'
+
+    assert parse_feed(content.encode("utf-16-le"), url=FEED_URL).title == "Wide ünïcode"
+    assert parse_feed(content.encode("utf-16-be"), url=FEED_URL).title == "Wide ünïcode"
+
+
 def test_it_follows_the_http_charset_over_the_xml_declaration():
     content = '<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>Ελληνικά</title></channel></rss>'
 
