@@ -106,6 +106,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -243,5 +244,5 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # The file-system broker needs its folders before a worker or the web process touches them.
 if CELERY_BROKER_URL == "filesystem://":
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
