@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-install", action="store_true", help="never apt-get install newsboat or wrk")
     parser.add_argument("--peer-feeds", type=int, help="feeds for the peers (default: 2,000 full, 200 quick)")
     parser.add_argument("--drop", action="store_true", help="drop every benchmark database and exit")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (worker and gunicorn logs)")
     args = parser.parse_args(argv)
     if args.drop:
         pages.drop_databases()
@@ -122,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             lambda: pages.run(scale, workdir=workdir, seed=args.seed, reseed=args.reseed, install=install),
         )
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            log(f"work folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     meta["seconds"] = round(time.perf_counter() - started, 1)
     meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -26,7 +26,7 @@ from bench.harness import (
     MemorySampler,
     SimulatorProcess,
     cpu_seconds,
-    database_recreate,
+    database_migrated,
     database_url,
     db_name,
     django_env,
@@ -253,9 +253,8 @@ def run(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, seed: in
         FEED_BATCH_SIZE=str(feeds),
         EXTRACT_FULL_TEXT="1",
     )
-    database_recreate(database)
+    database_migrated(database, data_dir)
     redis_flush()
-    run_manage(["migrate", "--noinput"], env)
     due_at = datetime.now(UTC) - timedelta(seconds=1)
     seeded = subprocess.run(
         [PYTHON, "-m", "bench.seed", "refresh", "--feeds", str(feeds), "--base-url", sim.base_url]

@@ -4,7 +4,8 @@ Rows are written with every concrete column of the model, taking a field's defau
 name it, so a column another engineer adds later (with a default or NULL allowed) does not break seeding.
 
     python -m bench.seed refresh --feeds N --base-url URL --space S --seed K
-    python -m bench.seed pages --articles N --feeds F --users U --subscriptions S --seed K
+    python -m bench.seed pages prepare|articles|finish --articles N --feeds F --now T [--shard k/n]
+        [--users U --subscriptions S] [--seed K]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 
 def _setup_django() -> None:
@@ -192,31 +193,37 @@ def _vocabulary(seed: int) -> tuple[list[str], list[str]]:
     return sentences, titles
 
 
-def seed_pages(*, articles: int, feeds: int, users: int, subscriptions: int, seed: int) -> dict:
-    """`feeds` feeds of as many publishers, `articles` stories spread over them (newest in the last 30
-    days), `users` users each following `subscriptions` feeds with some read states and a Read later list."""
+def _pages_models():  # noqa: ANN202
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-    from django.db import connection
 
     from articles.models import Article, Feed, Publisher
     from subscriptions.models import ReadingList, ReadingListItem, ReadState, Subscription
 
-    User = get_user_model()
-    rng = random.Random(seed)
-    sentences, titles = _vocabulary(seed)
-    now = datetime.now(UTC).replace(microsecond=0)
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
+    return get_user_model(), Publisher, Feed, Article, Subscription, ReadingList, ReadingListItem, ReadState
 
-    def lap(name: str) -> None:
-        timings[name] = round(time.perf_counter() - started - sum(timings.values()), 2)
+
+def _bulk_session() -> None:
+    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
         cursor.execute("SET maintenance_work_mem = '512MB'")
-    dropped = _drop_secondary_indexes(Article._meta.db_table)
 
+
+def seed_pages_prepare(*, feeds: int, now: datetime) -> dict:
+    """Phase 1: drop what slows a bulk load (kept in a table for phase 3), then publishers and feeds."""
+    from django.db import connection
+
+    User, Publisher, Feed, Article, Subscription, ReadingList, ReadingListItem, ReadState = _pages_models()
+    started = time.perf_counter()
+    _bulk_session()
+    restore: list[str] = []
+    for model in (Article, Subscription, ReadingListItem, ReadState):
+        restore += _drop_for_bulk_load(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_seed_restore (position int, statement text)")
+        for position, statement in enumerate(restore):
+            cursor.execute("INSERT INTO bench_seed_restore VALUES (%s, %s)", [position, statement])
     copy_rows(
         Publisher,
         (
@@ -247,20 +254,32 @@ def seed_pages(*, articles: int, feeds: int, users: int, subscriptions: int, see
             for i in range(feeds)
         ),
     )
-    lap("publishers_feeds")
+    return {"seconds": round(time.perf_counter() - started, 2), "dropped": len(restore)}
 
+
+def seed_pages_articles(
+    *, articles: int, feeds: int, seed: int, now: datetime, shard: int, shards: int
+) -> dict:
+    """Phase 2 (one process a shard, in parallel): a contiguous range of the stories. Story k belongs to
+    feed k % feeds and is published at a time growing with k over the last 30 days. Every value is a
+    function of (seed, k), so the data does not depend on the number of shards."""
+    _User, _Publisher, _Feed, Article, *_ = _pages_models()
+    sentences, titles = _vocabulary(seed)
+    n_sentences, n_titles = len(sentences), len(titles)
     span = timedelta(days=30).total_seconds()
-    n_sentences = len(sentences)
+    lo, hi = articles * shard // shards, articles * (shard + 1) // shards
+    started = time.perf_counter()
+    _bulk_session()
 
-    def article_rows() -> Iterator[dict]:
-        r = random.Random(seed + 1)
-        for k in range(articles):
+    def rows() -> Iterator[dict]:
+        for k in range(lo, hi):
             feed = k % feeds
-            start = r.randrange(n_sentences)
-            body = " ".join(sentences[(start + j) % n_sentences] for j in range(4))
+            mixed = (k * 2654435761 + seed * 40503) & 0xFFFFFFFF
+            start = mixed % n_sentences
+            body = " ".join(sentences[(start + j) % n_sentences] for j in range(3))
             # A rare word: each appears in five stories of a million, so a search for it finds few.
             body += f" Keyword zq{k % 200_000:06d}x."
-            published = now - timedelta(seconds=span * (1 - k / articles) + r.random() * 60)
+            published = now - timedelta(seconds=span * (1 - k / articles) + (mixed >> 16) % 60)
             url = f"https://publisher{feed}.example.org/story/{k}"
             yield {
                 "id": k + 1,
@@ -269,7 +288,7 @@ def seed_pages(*, articles: int, feeds: int, users: int, subscriptions: int, see
                 "guid": url,
                 "guid_hash": guid_hash(url),
                 "url": url,
-                "title": titles[(start + 7) % len(titles)],
+                "title": titles[(mixed >> 8) % n_titles],
                 "author": f"Reporter {k % 97}",
                 "published_at": published,
                 "summary": body[:300],
@@ -283,11 +302,23 @@ def seed_pages(*, articles: int, feeds: int, users: int, subscriptions: int, see
                 "updated_at": published,
             }
 
-    copy_rows(Article, article_rows())
-    lap("articles_copy")
-    _recreate_indexes(dropped)
-    lap("articles_indexes")
+    count = copy_rows(Article, rows())
+    return {"rows": count, "seconds": round(time.perf_counter() - started, 2)}
 
+
+def seed_pages_finish(
+    *, articles: int, feeds: int, users: int, subscriptions: int, seed: int, now: datetime
+) -> dict:
+    """Phase 3: users following `subscriptions` feeds each, with read states and a Read later list; then
+    the indexes and constraints back, sequences and statistics."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    User, Publisher, Feed, Article, Subscription, ReadingList, ReadingListItem, ReadState = _pages_models()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    _bulk_session()
+    rng = random.Random(seed)
     password = make_password("bench-password")
     copy_rows(
         User,
@@ -303,9 +334,7 @@ def seed_pages(*, articles: int, feeds: int, users: int, subscriptions: int, see
             for u in range(users)
         ),
     )
-    follows: dict[int, list[int]] = {
-        u: rng.sample(range(feeds), min(subscriptions, feeds)) for u in range(users)
-    }
+    follows = {u: rng.sample(range(feeds), min(subscriptions, feeds)) for u in range(users)}
     copy_rows(
         Subscription,
         ({"user_id": u + 1, "feed_id": f + 1, "created_at": now} for u in range(users) for f in follows[u]),
@@ -346,28 +375,52 @@ def seed_pages(*, articles: int, feeds: int, users: int, subscriptions: int, see
         ({"user_id": u + 1, "article_id": a, "read_at": now} for u in range(users) for a in read(u)),
     )
     reset_sequences(Publisher, Feed, Article, User, Subscription, ReadingList, ReadingListItem, ReadState)
-    lap("users_subscriptions")
+    timings["users_subscriptions"] = round(time.perf_counter() - started, 2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM bench_seed_restore ORDER BY position")
+        statements = [row[0] for row in cursor.fetchall()]
+        for sql in statements:
+            t = time.perf_counter()
+            cursor.execute(sql)
+            timings[_statement_label(sql)] = round(time.perf_counter() - t, 2)
+        cursor.execute("DROP TABLE bench_seed_restore")
+    t = time.perf_counter()
     _analyze()
-    lap("analyze")
-    return {
-        "articles": articles,
-        "feeds": feeds,
-        "users": users,
-        "subscriptions_per_user": subscriptions,
-        "seconds": round(time.perf_counter() - started, 2),
-        "timings": timings,
-        "rebuilt_indexes": len(dropped),
-        "common_words": COMMON_WORDS,
-    }
+    timings["analyze"] = round(time.perf_counter() - t, 2)
+    return {"seconds": round(time.perf_counter() - started, 2), "timings": timings}
 
 
-def _drop_secondary_indexes(table: str) -> list[str]:
-    """Drop the table's plain indexes (not those behind constraints) before a bulk load; returns their
-    definitions. Building an index once over a million rows is much cheaper than updating it a million
-    times."""
+def _statement_label(sql: str) -> str:
+    """'index <name>' or 'constraint <name>' for a restore statement."""
+    words = sql.replace('"', "").split()
+    if words[:2] == ["CREATE", "INDEX"] or words[:3] == ["CREATE", "UNIQUE", "INDEX"]:
+        return "index " + words[words.index("INDEX") + 1]
+    if "CONSTRAINT" in words:
+        return "constraint " + words[words.index("CONSTRAINT") + 1]
+    return sql[:60]
+
+
+def _drop_for_bulk_load(table: str) -> list[str]:
+    """Drop the table's plain indexes, unique and foreign-key constraints before a bulk load, and return
+    the statements that put them back. Building an index once over a million rows, and checking a
+    foreign key with one join, is far cheaper than doing either a million times (deferred foreign keys
+    even queue a trigger event per row until commit). The primary key stays: ids are appended in order."""
     from django.db import connection
 
+    restore: list[str] = []
     with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.conname, pg_get_constraintdef(c.oid), c.contype FROM pg_constraint c
+            WHERE c.conrelid = %s::regclass AND c.contype IN ('u', 'f')
+            ORDER BY c.contype DESC
+            """,
+            [table],
+        )
+        constraints = cursor.fetchall()
+        for name, definition, _ in constraints:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            restore.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         cursor.execute(
             """
             SELECT i.indexname, i.indexdef FROM pg_indexes i
@@ -376,18 +429,10 @@ def _drop_secondary_indexes(table: str) -> list[str]:
             """,
             [table],
         )
-        rows = cursor.fetchall()
-        for name, _ in rows:
+        for name, definition in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in rows]
-
-
-def _recreate_indexes(definitions: list[str]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for definition in definitions:
-            cursor.execute(definition)
+            restore.insert(0, definition)  # plain indexes first, then unique, then foreign keys
+    return restore
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -400,11 +445,14 @@ def main(argv: list[str] | None = None) -> None:
     refresh.add_argument("--seed", type=int, default=1)
     refresh.add_argument("--due-at", required=True, help="ISO time")
     pages = sub.add_parser("pages")
+    pages.add_argument("phase", choices=["prepare", "articles", "finish"])
     pages.add_argument("--articles", type=int, required=True)
     pages.add_argument("--feeds", type=int, required=True)
-    pages.add_argument("--users", type=int, required=True)
-    pages.add_argument("--subscriptions", type=int, required=True)
+    pages.add_argument("--users", type=int, default=0)
+    pages.add_argument("--subscriptions", type=int, default=0)
     pages.add_argument("--seed", type=int, default=1)
+    pages.add_argument("--now", required=True, help="ISO time: 'now' for the seeded data")
+    pages.add_argument("--shard", default="0/1", help="k/n: this process's share of the stories")
     args = parser.parse_args(argv)
     _setup_django()
     if args.kind == "refresh":
@@ -415,13 +463,26 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
             due_at=datetime.fromisoformat(args.due_at),
         )
+    elif args.phase == "prepare":
+        result = seed_pages_prepare(feeds=args.feeds, now=datetime.fromisoformat(args.now))
+    elif args.phase == "articles":
+        shard, shards = (int(x) for x in args.shard.split("/"))
+        result = seed_pages_articles(
+            articles=args.articles,
+            feeds=args.feeds,
+            seed=args.seed,
+            now=datetime.fromisoformat(args.now),
+            shard=shard,
+            shards=shards,
+        )
     else:
-        result = seed_pages(
+        result = seed_pages_finish(
             articles=args.articles,
             feeds=args.feeds,
             users=args.users,
             subscriptions=args.subscriptions,
             seed=args.seed,
+            now=datetime.fromisoformat(args.now),
         )
     print(json.dumps(result), flush=True)
     sys.exit(0)
