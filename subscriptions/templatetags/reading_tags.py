@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django import template
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -46,11 +48,31 @@ def short_age(value: datetime | None, now: datetime | None = None) -> str:
     return f"{local.day} {local:%b} {local.year}"
 
 
+_PLACEHOLDER = 987654321987
+
+
+@lru_cache(maxsize=256)
+def _url_pattern(name: str, with_id: bool, script_prefix: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER] if with_id else None)
+
+
+@register.simple_tag
+def fast_url(name: str, object_id: int | None = None) -> str:
+    """`{% url name id %}` for the routes a river card repeats 30 times: reversed once per route (and
+    script prefix), then the id is put in its place. reverse() was a third of a card's render time."""
+    pattern = _url_pattern(name, object_id is not None, get_script_prefix())
+    return pattern if object_id is None else pattern.replace(str(_PLACEHOLDER), str(int(object_id)))
+
+
 @register.simple_tag(takes_context=True)
 def include_optional(context, name: str) -> SafeString:
-    """Render a template another engineer provides, or nothing while it does not exist yet."""
+    """`{% include name %}` of a template another engineer provides, or nothing while it does not exist.
+
+    Renders with the current context, as {% include %} does: no copy of the context for each story.
+    """
     try:
         fragment = get_template(name)
     except TemplateDoesNotExist:
         return SafeString("")
-    return SafeString(fragment.render(context.flatten(), context.get("request")))
+    with context.push():
+        return SafeString(fragment.template.render(context))

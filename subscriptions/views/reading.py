@@ -118,12 +118,17 @@ def _river_url(river_filter: RiverFilter, **extra) -> str:
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The `next` field of a form if it points into this site, else the fallback (no open redirects)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """Where to go after a change without JavaScript: the form's `next`, else the page the form was on
+    (Referer), when it points into this site; else the fallback (no open redirects)."""
+    for target in (
+        request.POST.get("next"),
+        request.GET.get("next"),
+        request.headers.get("Referer"),
     ):
-        return target
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return target
     return fallback
 
 

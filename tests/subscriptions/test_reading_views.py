@@ -360,6 +360,15 @@ def test_it_falls_back_to_redirects_without_javascript(signed_in, reader, follow
     assert response["Location"] == reverse("subscriptions:article-detail", args=[article.pk])
     response = signed_in.post(reverse("subscriptions:article-mark-unread", args=[article.pk]))
     assert response["Location"] == reverse("subscriptions:river")
+    # Without a `next`, back to the page the button was on.
+    response = signed_in.post(
+        reverse("subscriptions:article-save", args=[article.pk]), HTTP_REFERER="http://testserver/?show=all"
+    )
+    assert response["Location"] == "http://testserver/?show=all"
+    response = signed_in.post(
+        reverse("subscriptions:article-save", args=[article.pk]), HTTP_REFERER="https://evil.example/"
+    )
+    assert response["Location"] == reverse("subscriptions:article-detail", args=[article.pk])
 
 
 def test_a_second_user_cannot_touch_read_state_or_saves_by_guessing_ids(client, reader):
