@@ -52,6 +52,13 @@
     if (fresh && !fresh.contains(event.relatedTarget)) fresh.classList.remove("is-fresh");
   });
 
+  // A publisher's picture that cannot be loaded leaves no empty box behind (error events do not bubble:
+  // listen while capturing).
+  document.addEventListener("error", function (event) {
+    var el = event.target;
+    if (el && el.tagName === "IMG") el.classList.add("img-failed");
+  }, true);
+
   // One global loading bar while any htmx request runs; buttons get .htmx-request from htmx itself.
   var pending = 0;
   function done() {

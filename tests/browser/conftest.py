@@ -62,16 +62,16 @@ def new_page(browser) -> Iterator:
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        # Console errors count (a CSP refusal shows up there), except pictures from publishers' hosts,
-        # which cannot be reached from here.
-        page.on(
-            "console",
-            lambda msg: (
+
+        # Console errors count (a script refused by the CSP shows up there), except pictures from
+        # publishers: their hosts cannot be reached from here, and the CSP refuses plain-http ones.
+        def on_console(msg) -> None:
+            if msg.type == "error" and not any(
+                sign in msg.text for sign in ("net::ERR_NAME_NOT_RESOLVED", "Loading the image")
+            ):
                 errors.append(msg.text)
-                if msg.type == "error" and "net::ERR_NAME_NOT_RESOLVED" not in msg.text
-                else None
-            ),
-        )
+
+        page.on("console", on_console)
         page.js_errors = errors  # type: ignore[attr-defined]
         return page
 
