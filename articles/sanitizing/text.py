@@ -7,7 +7,6 @@ import re
 import unicodedata
 
 from lxml import etree
-from lxml import html as lxml_html
 
 # Elements that end a line of text when rendered: they get a paragraph break (or a line break) around them.
 _PARAGRAPH_TAGS = frozenset(
@@ -47,9 +46,12 @@ _CELL_TAGS = frozenset({"td", "th"})
 _SKIPPED_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title", "svg", "math"})
 
 _SPACES = re.compile(r"\s+")
-_HORIZONTAL_SPACES = re.compile(r"[^\S\n]+")
-_SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
-_BLANK_LINES = re.compile(r"\n{3,}")
+# Comments and processing instructions are dropped by the parser itself; lxml.html's element classes
+# are not needed here and cost a lookup per element.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# Private-use characters: lxml accepts them in text, str.split() does not take them for whitespace, and
+# html_to_text removes any the input carries before it adds its own.
+_PARAGRAPH, _LINE = "\ue000", "\ue001"
 
 # A "word" is a run of letters/digits, except in scripts written without spaces (Han, kana), where each
 # character counts: about how readers pace themselves, and what makes 230 words a minute hold.
@@ -63,45 +65,40 @@ def html_to_text(html: str) -> str:
     other whitespace collapsed to single spaces. Scripts, styles and comments contribute nothing."""
     if not html or not html.strip():
         return ""
+    if _PARAGRAPH in html or _LINE in html:
+        html = html.replace(_PARAGRAPH, "").replace(_LINE, "")
     try:
-        root = lxml_html.fragment_fromstring(html, create_parent="div")
+        root = etree.fromstring(html, _PARSER)
     except (etree.ParserError, ValueError):
         return ""
-    # iterwalk does not visit comments, so fold them away first, keeping the text that follows them
-    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
-    parts: list[str] = []
-    pre_depth = 0
-    skip_depth = 0
-    walker = etree.iterwalk(root, events=("start", "end"))
-    for event, element in walker:
-        tag = element.tag
-        if event == "start":
-            if skip_depth or tag in _SKIPPED_TAGS:
-                skip_depth += 1
-                continue
-            if tag in _PARAGRAPH_TAGS:
-                parts.append("\n\n")
-            elif tag in _LINE_TAGS:
-                parts.append("\n")
-            elif tag in _CELL_TAGS:
-                parts.append(" ")
-            if tag == "pre":
-                pre_depth += 1
-            if element.text:
-                parts.append(element.text if pre_depth else _SPACES.sub(" ", element.text))
-            continue
-        if skip_depth:
-            skip_depth -= 1
+    if root is None:
+        return ""
+    # Breaks go into the tree as marker characters, lxml concatenates the text in C, and whitespace is
+    # collapsed once at the end, as a browser would. Only block elements cost a Python step.
+    etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
+    for pre in root.iter("pre"):
+        for node in pre.iter():
+            if node.text:
+                node.text = node.text.replace("\n", _LINE)
+            if node is not pre and node.tail:
+                node.tail = node.tail.replace("\n", _LINE)
+    for element in root.iter(*_PARAGRAPH_TAGS):
+        element.text = _PARAGRAPH + (element.text or "")
+        element.tail = _PARAGRAPH + (element.tail or "")
+    for element in root.iter(*_LINE_TAGS):
+        if element.tag == "br":
+            element.tail = _LINE + (element.tail or "")
         else:
-            if tag == "pre":
-                pre_depth -= 1
-            if tag in _PARAGRAPH_TAGS:
-                parts.append("\n\n")
-        if element.tail and element is not root and not skip_depth:
-            parts.append(element.tail if pre_depth else _SPACES.sub(" ", element.tail))
-    text = _HORIZONTAL_SPACES.sub(" ", "".join(parts))
-    text = _SPACE_AROUND_NEWLINE.sub("\n", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+            element.text = _LINE + (element.text or "")
+    for element in root.iter(*_CELL_TAGS):
+        element.text = " " + (element.text or "")
+    text = " ".join(etree.tostring(root, method="text", encoding="unicode").split())
+    for marker in (_PARAGRAPH, _LINE):
+        text = text.replace(f" {marker}", marker).replace(f"{marker} ", marker)
+    text = text.replace(_PARAGRAPH, "\n\n").replace(_LINE, "\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
 
 
 def word_count(text: str) -> int:
