@@ -119,6 +119,14 @@ def test_it_takes_text_as_well_as_bytes(corpus):
     assert from_text == from_bytes
 
 
+def test_it_reads_a_utf16_page_despite_its_nul_bytes(corpus):
+    page = corpus[0]
+    utf8 = extract_article(page.read_bytes(), url=page.url)
+    utf16 = extract_article(page.read_bytes().decode("utf-8").encode("utf-16"), url=page.url)
+    assert utf16 is not None
+    assert utf16.text == utf8.text
+
+
 def test_it_handles_a_20_mb_page_in_bounded_time(corpus):
     article = corpus[0].read_bytes()
     huge = article.replace(b"</body>", b"<script>" + b"var x = 1;" * 2_000_000 + b"</script></body>")
