@@ -149,18 +149,24 @@
     title.id = "keys-help-title";
     title.textContent = "Keyboard shortcuts";
     dialog.appendChild(title);
-    var list = document.createElement("dl");
-    list.className = "keys-help__list";
+    // A table: app.css styles .table on every page (keys.js runs on pages without reading.css).
+    var list = document.createElement("table");
+    list.className = "table keys-help__list";
+    var body = document.createElement("tbody");
     SHORTCUTS.forEach(function (pair) {
-      var dt = document.createElement("dt");
+      var row = document.createElement("tr");
+      // A td, not a th: .table th is upper-cased, and "J" is not the key "j".
+      var key = document.createElement("td");
       var kbd = document.createElement("kbd");
       kbd.textContent = pair[0];
-      dt.appendChild(kbd);
-      var dd = document.createElement("dd");
-      dd.textContent = pair[1];
-      list.appendChild(dt);
-      list.appendChild(dd);
+      key.appendChild(kbd);
+      var what = document.createElement("td");
+      what.textContent = pair[1];
+      row.appendChild(key);
+      row.appendChild(what);
+      body.appendChild(row);
     });
+    list.appendChild(body);
     dialog.appendChild(list);
     var form = document.createElement("form");
     form.method = "dialog";
