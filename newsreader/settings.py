@@ -179,7 +179,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"httpx": {"level": "WARNING"}, "trafilatura": {"level": "WARNING"}},
+    "loggers": {"httpx": {"level": "WARNING"}, "trafilatura": {"level": "ERROR"}, "htmldate": {"level": "ERROR"}},
 }
 
 # --- Production, health, metrics, retention (owner: ops) ------------------------------------------
