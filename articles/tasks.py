@@ -34,8 +34,7 @@ def feeds_refresh_batch(feed_ids: list[int]) -> int:
 
     outcomes = feeds_refresh(feed_ids=feed_ids, concurrency=settings.FETCH_CONCURRENCY)
     for outcome in outcomes:
-        for article_id in outcome.new_article_ids:
-            article_extract.delay(article_id)
+        _after_store(outcome.new_article_ids)
     return sum(o.new for o in outcomes)
 
 
@@ -45,9 +44,17 @@ def feed_refresh(feed_id: int) -> int:
     from articles.pipeline import feed_refresh as run
 
     outcome = run(feed_id=feed_id)
-    for article_id in outcome.new_article_ids:
-        article_extract.delay(article_id)
+    _after_store(outcome.new_article_ids)
     return outcome.new
+
+
+def _after_store(article_ids: list[int]) -> None:
+    """New stories get their full text first, when enabled; clustering follows once the text is final."""
+    from discovery.tasks import article_cluster
+
+    follow_up = article_extract if settings.EXTRACT_FULL_TEXT else article_cluster
+    for article_id in article_ids:
+        follow_up.delay(article_id)
 
 
 @shared_task(
@@ -60,11 +67,15 @@ def feed_refresh(feed_id: int) -> int:
 def article_extract(self, article_id: int) -> str:
     """Fetch and extract one story's page; a passing network error is retried, then the feed's text stays."""
     from articles.pipeline import article_extract as run
+    from discovery.tasks import article_cluster
 
     try:
-        return run(article_id=article_id, raise_transient=self.request.retries < self.max_retries)
+        status = run(article_id=article_id, raise_transient=self.request.retries < self.max_retries)
     except TransientFetchError as exc:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+    if status != "skipped":
+        article_cluster.delay(article_id)
+    return status
 
 
 @shared_task(acks_late=True)

@@ -42,6 +42,7 @@ app.conf.update(
             "schedule": float(os.environ.get("HEARTBEAT_INTERVAL") or 30),
         },
         "articles-purge-old": {"task": "newsreader.tasks.articles_purge_old", "schedule": 3600.0},
+        "discovery-signatures-prune": {"task": "discovery.tasks.signatures_prune", "schedule": 24 * 3600.0},
     },
 )
 app.conf.imports = ("newsreader.tasks",)

@@ -35,6 +35,7 @@ class Command(BaseCommand):
 
     def _refresh_here(self, ids: list[int], *, extract: bool) -> None:
         from articles.pipeline import article_extract, feeds_refresh
+        from discovery.services import article_cluster
 
         counts: Counter[str] = Counter()
         new_ids: list[int] = []
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         if extract and new_ids:
             for article_id in tqdm(new_ids, unit="story", desc="Full text", disable=not show):
                 counts["extract_" + article_extract(article_id=article_id)] += 1
+        for article_id in new_ids:
+            article_cluster(article_id=article_id)
         self.stdout.write(
             f"fetched {counts['fetched']}, not modified {counts['not_modified']}, new {counts['new']}, "
             f"updated {counts['updated']}, failed {counts['failed']}"
