@@ -70,3 +70,7 @@ def test_readme_documents_only_settings_that_exist():
 
     assert len(readme) >= 20  # the table is found at all
     assert not sorted(readme - names_in_env_example())
+
+
+def test_readme_documents_every_setting():
+    assert not sorted(names_read_by_settings() - names_in_readme_table())
