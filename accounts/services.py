@@ -40,7 +40,8 @@ def login_throttle_check(*, ip: str, username: str) -> None:
     now = time.time()
     for key, limit in zip(_keys(ip=ip, username=username), _limits(), strict=True):
         state = cache.get(key)
-        if state and state[0] >= limit:
+        # The window is judged by the time stored with the count, not only by the cache's expiry.
+        if state and state[0] >= limit and state[1] + LOGIN_WINDOW_SECONDS > now:
             raise LoginThrottled(retry_after=max(1, int(state[1] + LOGIN_WINDOW_SECONDS - now)))
 
 
