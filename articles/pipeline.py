@@ -42,6 +42,7 @@ from articles.fetching import (
 )
 from articles.models import Article, Feed
 from articles.parsing import FeedParseError, parse_feed
+from articles.retention import retention_cutoff
 from articles.sanitizing import content_hash, html_to_text, reading_time_minutes, sanitize_html, word_count
 from articles.store import articles_upsert, excerpt, guid_hash
 from newsreader import metrics
@@ -188,7 +189,10 @@ def feed_process(*, feed: Feed, result: FetchResult | FetchError) -> RefreshOutc
     except FeedParseError as exc:
         return _record_failure(feed, now, exc, status=result.status)
 
-    stored = articles_upsert(feed=feed, items=parsed.items, now=now, extract=settings.EXTRACT_FULL_TEXT)
+    # Stories older than the retention window would only be purged again (and come back after each purge).
+    cutoff = retention_cutoff(now=now)
+    items = [i for i in parsed.items if not (cutoff and i.published_at and i.published_at < cutoff)]
+    stored = articles_upsert(feed=feed, items=items, now=now, extract=settings.EXTRACT_FULL_TEXT)
     if not feed.title and parsed.title:
         feed.title = parsed.title[:300]
     if not feed.site_url and parsed.link.startswith(("http://", "https://")):

@@ -3,6 +3,7 @@
 import re
 from collections import Counter
 from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 from django.utils import timezone
@@ -256,3 +257,19 @@ def test_it_saves_any_web_page(publisher_server, db):
     assert article.extraction_status == "extracted"
     assert f1(article.text, publisher_server.corpus_expected(corpus_id)["text"]) > 0.8
     assert article.publisher.site_url.startswith("http://127.0.0.1")
+
+
+def test_it_does_not_store_stories_older_than_the_retention_window(publisher_server, db, settings):
+    settings.RETENTION_DAYS = 30
+    base = publisher_server.base_url
+    items = "".join(
+        f"<item><title>{title}</title><link>{base}/story/{title}</link>"
+        f"<pubDate>{format_datetime(timezone.now() - age, usegmt=True)}</pubDate></item>"
+        for title, age in (("Ancient", timedelta(days=31)), ("Fresh", timedelta(days=29)))
+    )
+    publisher_server.route("/retention.xml", body=RSS.format(base=base, items=items).encode())
+    feed, _ = feed_get_or_create(url=publisher_server.url("/retention.xml"))
+
+    pipeline.feed_refresh(feed_id=feed.id)
+
+    assert list(Article.objects.values_list("title", flat=True)) == ["Fresh"]
