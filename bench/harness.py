@@ -77,7 +77,7 @@ QUICK = Scale(
     refresh_feeds=200,
     floor_feeds=20,
     floor_pages=24,
-    peer_feeds=200,
+    peer_feeds=100,
     peer_concurrency=(16,),
     sweep_feeds=0,
     extract_stories=50,
@@ -85,9 +85,9 @@ QUICK = Scale(
     pages_feeds=500,
     pages_users=10,
     pages_subscriptions=50,
-    pages_duration_s=1.0,
+    pages_duration_s=2.0,
     refresh_cap_s=45.0,
-    extract_cap_s=15.0,
+    extract_cap_s=8.0,
     extract_slow_s=0.0,
 )
 

@@ -164,7 +164,20 @@ def seed_refresh(*, feeds: int, base_url: str, space: str, seed: int, due_at: da
     articles = copy_rows(Article, stories())
     reset_sequences(Publisher, Feed, Article)
     _analyze()
-    return {"feeds": feeds, "articles": articles, "seconds": round(time.perf_counter() - started, 2)}
+    from django.conf import settings
+
+    return {
+        "feeds": feeds,
+        "articles": articles,
+        "seconds": round(time.perf_counter() - started, 2),
+        # What the workers will run with (they share this environment).
+        "settings": {
+            "batch_size": settings.FEED_BATCH_SIZE,
+            "task_batch": getattr(settings, "FEED_TASK_BATCH", None),
+            "fetch_concurrency": getattr(settings, "FETCH_CONCURRENCY", None),
+            "extract_full_text": settings.EXTRACT_FULL_TEXT,
+        },
+    }
 
 
 def _analyze() -> None:

@@ -475,8 +475,9 @@ class Simulator:
                         await asyncio.sleep(answer.delay)
                 finally:
                     self.in_flight -= 1
-                self.stats[f"status:{answer.status}"] += 1
-                self.stats["requests"] += 1
+                if not target.startswith("/_sim/"):  # the counters count what clients were served
+                    self.stats[f"status:{answer.status}"] += 1
+                    self.stats["requests"] += 1
                 keep_alive = _keep_alive(version, headers)
                 writer.write(_response(answer, keep_alive, head_only=method == "HEAD"))
                 await writer.drain()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.simulator import Mix, PublisherSet
+
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
@@ -52,17 +54,26 @@ def test_it_refreshes_every_feed_with_real_workers(quick_run):
     assert result["extraction"]["pages_instant"]["done"] > 0
 
 
+def _changed(feeds: int) -> int:
+    """How many of the first `feeds` feeds publish news at the first epoch (seed 1, a 20% share)."""
+    publishers = PublisherSet(n_feeds=feeds, seed=1, mix=Mix(new_share=0.2))
+    return sum(publishers.changes_at(i, 1) for i in range(feeds))
+
+
 def test_it_sets_the_peers_the_same_work_as_ours(quick_run):
     out, _ = quick_run
     ours = _part(out, "refresh")["refresh"]
+    assert ours["statuses"]["200"] == _changed(ours["feeds"])
     peers = _part(out, "peers")
-    reader = peers["peers"]["reader"]
-    assert "error" not in reader, reader.get("error")
-    run = reader["runs"][0]
-    # Same seed, same feeds, same epoch: the peer sees exactly the feeds with news that ours saw.
-    assert run["served"]["status:304"] == ours["statuses"]["304"]
-    assert run["new_entries"] == ours["new_articles"]
-    assert run["feeds_per_s"] > 0
+    for name, peer in peers["peers"].items():
+        assert "error" not in peer, peer.get("error")
+        run = peer["runs"][0]
+        # Same seed, same feeds, same epoch: each peer sees the feeds with news that ours would.
+        changed = _changed(peers["feeds"])
+        assert run["served"]["status:200"] == changed, name
+        assert run["served"]["status:304"] == peers["feeds"] - changed, name
+        assert run["new_entries"] == 10 * changed, name
+        assert run["feeds_per_s"] > 0
 
 
 def test_it_measures_the_floor_on_the_same_bytes(quick_run):
