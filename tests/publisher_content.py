@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -65,6 +65,7 @@ def http_date(when: float | datetime) -> str:
     return format_datetime(when.astimezone(UTC), usegmt=True)
 
 
+@lru_cache(maxsize=256)
 def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
 
@@ -102,6 +103,7 @@ def bomb_body(encoding: str, size: int) -> bytes:
     return b"\x78\xda" + deflated + struct.pack(">I", adler)
 
 
+@lru_cache(maxsize=128)  # the same pages are asked for again and again
 def compress(body: bytes, encoding: str) -> bytes:
     if encoding == "gzip":
         compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
@@ -178,8 +180,15 @@ def summary(text: str, limit: int = 280) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+# Sites are made of the same few inputs again and again: build each document once.
+# Stories are dated back from the hour the server started: fresh enough for the retention window and for
+# the demo's river, and the same for the whole life of one server (so ETags and Last-Modified hold).
+SITES_NEWEST = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@lru_cache(maxsize=2048)
 def site_items(corpus: Corpus, base: str, spec: SiteSpec) -> list[dict]:
-    newest = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    newest = SITES_NEWEST
     items = []
     for i, corpus_id in enumerate(corpus.pick(spec.name, spec.n_items)):
         items.append(
@@ -194,6 +203,7 @@ def site_items(corpus: Corpus, base: str, spec: SiteSpec) -> list[dict]:
     return items
 
 
+@lru_cache(maxsize=2048)
 def site_feed(corpus: Corpus, base: str, spec: SiteSpec, kind: str) -> tuple[bytes, str]:
     items = site_items(corpus, base, spec)
     home = f"{base}/sites/{quote(spec.name)}/"
@@ -249,6 +259,7 @@ def site_feed(corpus: Corpus, base: str, spec: SiteSpec, kind: str) -> tuple[byt
     return doc.encode(), "application/rss+xml"
 
 
+@lru_cache(maxsize=2048)
 def site_home(corpus: Corpus, base: str, spec: SiteSpec) -> bytes:
     esc = html.escape
     title = spec.title or spec.name.replace("-", " ").title()
