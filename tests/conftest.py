@@ -7,3 +7,19 @@ pytest_plugins = ["tests.publisher_server"]
 def _allow_private_fetches(settings):
     """The simulated publishers live on loopback; tests of the refusal turn this off again."""
     settings.FETCH_ALLOW_PRIVATE = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories hash a password per user; the real hasher makes that the slowest part of many tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache is shared by processes (files or Redis): no test sees another's rate limits or progress."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

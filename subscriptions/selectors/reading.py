@@ -11,12 +11,8 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache as memoize
 
-from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.core.cache.backends.filebased import FileBasedCache
-from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -485,25 +481,10 @@ def page_save_cache_key(token: str) -> str:
     return f"reading:page-save:{token}"
 
 
-@memoize
-def _file_cache() -> FileBasedCache:
-    return FileBasedCache(
-        str(settings.DATA_DIR / "cache" / "page-saves"),
-        {"TIMEOUT": 24 * 60 * 60, "OPTIONS": {"MAX_ENTRIES": 100_000}},
-    )
-
-
 def page_save_cache() -> BaseCache:
-    """The cache where the web and the worker processes share a save's progress.
-
-    The default cache is Redis when REDIS_URL is set. Without it the default is local memory, which is
-    private to one process (gunicorn's workers and the Celery worker would each see their own), so the
-    progress then goes to files in DATA_DIR, which every process of one installation shares.
-    """
-    default = caches["default"]
-    if isinstance(default, LocMemCache):
-        return _file_cache()
-    return default
+    """The cache where the web and the worker processes share a save's progress: the default cache,
+    which is Redis, or files in DATA_DIR without it; both are shared by every process of an install."""
+    return caches["default"]
 
 
 def page_save_status_for_user(*, user, token: str) -> PageSaveStatus:

@@ -59,4 +59,4 @@ def test_the_article_page_has_no_related_block_for_a_lone_article(client, reader
     article = ArticleFactory(publisher=PublisherFactory())
     client.force_login(reader)
     body = client.get(reverse("subscriptions:article-detail", args=[article.pk])).content.decode()
-    assert "related-heading" not in body
+    assert "Related stories" not in body and "More on this story" not in body
