@@ -31,15 +31,17 @@ _transports: weakref.WeakKeyDictionary[
 _transports = weakref.WeakKeyDictionary()
 
 
-def _client_options(
+def _client_parts(
     *,
     allow_private: bool | None,
     allow_networks: Iterable[str | IPNetwork],
     resolver: Resolver | None,
     verify: ssl.SSLContext | bool,
-    limits: httpx.Limits | None,
+    max_per_host: int,
+    keepalive_expiry: float,
     user_agent: str | None,
-) -> tuple[dict, dict]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The transport's and the client's keyword arguments, the same for sync and async."""
     options = FetchOptions.build(
         allow_private=allow_private, allow_networks=allow_networks, user_agent=user_agent
     )
@@ -47,8 +49,8 @@ def _client_options(
         "policy": options.policy,
         "resolver": resolver,
         "verify": verify,
-        "limits": limits
-        or httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=30),
+        "max_per_host": max_per_host,
+        "keepalive_expiry": keepalive_expiry,
     }
     client = {
         "follow_redirects": False,
@@ -70,21 +72,24 @@ def fetch_client(
     allow_networks: Iterable[str | IPNetwork] = (),
     resolver: Resolver | None = None,
     verify: ssl.SSLContext | bool = True,
-    limits: httpx.Limits | None = None,
+    max_per_host: int = 6,
+    keepalive_expiry: float = 30.0,
     user_agent: str | None = None,
 ) -> httpx.Client:
     """A keep-alive httpx.Client whose connections go only to vetted addresses.
 
     allow_private/allow_networks are its default address policy; fetch() passes its own per call.
+    At most max_per_host connections are open to one origin; more requests to it wait their turn.
     resolver(host, port) -> [address, ...] replaces getaddrinfo (tests); verify is for TLS as in httpx.
     Close it (or use it as a context manager) when done.
     """
-    transport, options = _client_options(
+    transport, options = _client_parts(
         allow_private=allow_private,
         allow_networks=allow_networks,
         resolver=resolver,
         verify=verify,
-        limits=limits,
+        max_per_host=max_per_host,
+        keepalive_expiry=keepalive_expiry,
         user_agent=user_agent,
     )
     guarded = GuardedTransport(**transport)
@@ -99,16 +104,18 @@ def async_fetch_client(
     allow_networks: Iterable[str | IPNetwork] = (),
     resolver: Resolver | None = None,
     verify: ssl.SSLContext | bool = True,
-    limits: httpx.Limits | None = None,
+    max_per_host: int = 6,
+    keepalive_expiry: float = 30.0,
     user_agent: str | None = None,
 ) -> httpx.AsyncClient:
     """The async twin of fetch_client(), for many fetches in flight at once (`async with` it)."""
-    transport, options = _client_options(
+    transport, options = _client_parts(
         allow_private=allow_private,
         allow_networks=allow_networks,
         resolver=resolver,
         verify=verify,
-        limits=limits,
+        max_per_host=max_per_host,
+        keepalive_expiry=keepalive_expiry,
         user_agent=user_agent,
     )
     guarded = AsyncGuardedTransport(**transport)

@@ -11,8 +11,8 @@ TLS handshake, read and write gets at most the time left, so a server that dribb
 cannot hold a fetch past it. Context variables follow the thread (sync) and the task (async), which is
 where httpcore does the I/O of a request.
 
-Connections are pooled per address policy, so a connection opened for a fetch that allowed private
-addresses is never reused by one that does not.
+Connections are pooled per address policy and origin, so a connection opened for a fetch that allowed
+private addresses is never reused by one that does not, and each publisher gets at most a few.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import contextvars
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -270,8 +271,14 @@ def _ssl_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
     return _default_ssl_context
 
 
-class _PolicyRouter:
-    """One pool per address policy, made on first use."""
+class _PoolRouter:
+    """One connection pool per (address policy, origin), made on first use.
+
+    Per origin for two reasons: a publisher should see at most `max_per_host` connections from us however
+    many of its feeds are due at once, and httpcore's pool does work in proportion to its connections
+    times its waiting requests on every change, which one shared pool for hundreds of hosts makes slow.
+    Beyond `max_pools`, the pools of hosts not asked for in a while are closed once they are idle.
+    """
 
     def __init__(
         self,
@@ -279,67 +286,85 @@ class _PolicyRouter:
         policy: AddressPolicy,
         resolver: Resolver | None,
         verify: ssl.SSLContext | bool,
-        limits: httpx.Limits,
+        max_per_host: int,
+        keepalive_expiry: float,
+        max_pools: int = 256,
     ) -> None:
         self.default_policy = policy
         self._resolver = resolver
         self._ssl_context = _ssl_context(verify)
-        self._limits = limits
-        self._transports: dict[AddressPolicy, Any] = {}
+        self._pool_options = {
+            "ssl_context": self._ssl_context,
+            "max_connections": max_per_host,
+            "max_keepalive_connections": max_per_host,
+            "keepalive_expiry": keepalive_expiry,
+        }
+        self._max_pools = max(max_pools, 2)
+        self._pools: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _pool_options(self) -> dict[str, Any]:
-        return {
-            "ssl_context": self._ssl_context,
-            "max_connections": self._limits.max_connections,
-            "max_keepalive_connections": self._limits.max_keepalive_connections,
-            "keepalive_expiry": self._limits.keepalive_expiry,
-        }
-
-    def _make(self, policy: AddressPolicy) -> Any:
+    def _make(self, policy: AddressPolicy) -> tuple[Any, Any]:
+        """(httpx transport, the httpcore pool inside it)."""
         raise NotImplementedError
 
-    def transport_for(self, request: httpx.Request) -> Any:
+    def _lookup(self, request: httpx.Request) -> tuple[Any, list[Any]]:
+        """The transport for this request, and transports evicted to make room (for the caller to close)."""
         policy = request.extensions.get(POLICY_EXTENSION, self.default_policy)
+        key = (policy, request.url.scheme, request.url.host, request.url.port)
+        evicted: list[Any] = []
         with self._lock:
-            transport = self._transports.get(policy)
-            if transport is None:
-                transport = self._transports[policy] = self._make(policy)
-        return transport
+            entry = self._pools.get(key)
+            if entry is None:
+                entry = self._pools[key] = self._make(policy)
+            else:
+                self._pools.move_to_end(key)
+            for old in list(self._pools)[: max(len(self._pools) - self._max_pools, 0)]:
+                transport, pool = self._pools[old]
+                if all(c.is_idle() or c.is_closed() for c in pool.connections):
+                    evicted.append(transport)
+                    del self._pools[old]
+        return entry[0], evicted
 
     def _all(self) -> list[Any]:
         with self._lock:
-            transports = list(self._transports.values())
-            self._transports.clear()
+            transports = [transport for transport, _pool in self._pools.values()]
+            self._pools.clear()
         return transports
 
 
-class GuardedTransport(_PolicyRouter, httpx.BaseTransport):
-    def _make(self, policy: AddressPolicy) -> httpx.HTTPTransport:
-        transport = httpx.HTTPTransport(verify=self._ssl_context, trust_env=False, limits=self._limits)
-        backend = GuardedBackend(policy, self._resolver)
-        _install_pool(transport, httpcore.ConnectionPool(network_backend=backend, **self._pool_options()))
-        return transport
+class GuardedTransport(_PoolRouter, httpx.BaseTransport):
+    def _make(self, policy: AddressPolicy) -> tuple[httpx.HTTPTransport, httpcore.ConnectionPool]:
+        transport = httpx.HTTPTransport(verify=self._ssl_context, trust_env=False)
+        pool = httpcore.ConnectionPool(
+            network_backend=GuardedBackend(policy, self._resolver), **self._pool_options
+        )
+        _install_pool(transport, pool)
+        return transport, pool
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.transport_for(request).handle_request(request)
+        transport, evicted = self._lookup(request)
+        for old in evicted:
+            old.close()
+        return transport.handle_request(request)
 
     def close(self) -> None:
         for transport in self._all():
             transport.close()
 
 
-class AsyncGuardedTransport(_PolicyRouter, httpx.AsyncBaseTransport):
-    def _make(self, policy: AddressPolicy) -> httpx.AsyncHTTPTransport:
-        transport = httpx.AsyncHTTPTransport(verify=self._ssl_context, trust_env=False, limits=self._limits)
+class AsyncGuardedTransport(_PoolRouter, httpx.AsyncBaseTransport):
+    def _make(self, policy: AddressPolicy) -> tuple[httpx.AsyncHTTPTransport, httpcore.AsyncConnectionPool]:
+        transport = httpx.AsyncHTTPTransport(verify=self._ssl_context, trust_env=False)
         backend = AsyncGuardedBackend(policy, self._resolver)
-        _install_pool(
-            transport, httpcore.AsyncConnectionPool(network_backend=backend, **self._pool_options())
-        )
-        return transport
+        pool = httpcore.AsyncConnectionPool(network_backend=backend, **self._pool_options)
+        _install_pool(transport, pool)
+        return transport, pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self.transport_for(request).handle_async_request(request)
+        transport, evicted = self._lookup(request)
+        for old in evicted:
+            await old.aclose()
+        return await transport.handle_async_request(request)
 
     async def aclose(self) -> None:
         for transport in self._all():

@@ -164,3 +164,25 @@ def test_it_refuses_a_client_made_elsewhere(publisher_server):
 
     with pytest.raises(TypeError):
         asyncio.run(main())
+
+
+def test_it_opens_at_most_a_few_connections_to_one_publisher(publisher_server, other_publisher):
+    for i in range(6):
+        publisher_server.route(f"/busy-{i}.xml", body=b"<rss/>", delay=0.3)
+        other_publisher.route(f"/busy-{i}.xml", body=b"<rss/>", delay=0.3)
+    before = publisher_server.connections
+    urls = [s.url(f"/busy-{i}.xml") for s in (publisher_server, other_publisher) for i in range(6)]
+
+    async def main():
+        async with async_fetch_client(max_per_host=2) as client:
+            return await asyncio.gather(*(afetch(u, client=client) for u in urls))
+
+    started = time.monotonic()
+    results = asyncio.run(main())
+    elapsed = time.monotonic() - started
+
+    assert [r.content for r in results] == [b"<rss/>"] * 12
+    assert publisher_server.connections - before == 2
+    assert other_publisher.connections == 2
+    # Three rounds of 0.3 s per publisher, both publishers at the same time.
+    assert 0.85 < elapsed < 1.8
