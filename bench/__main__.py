@@ -96,12 +96,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         part("floor", lambda: floor.run(publishers, feeds=scale.floor_feeds, pages=scale.floor_pages))
         if {"peers", "refresh", "sweep"} & set(only):
-            with SimulatorProcess(feeds=scale.refresh_feeds, seed=args.seed, **_mix_flags(mix)) as sim:
+            with SimulatorProcess(
+                feeds=scale.refresh_feeds, seed=args.seed, t_base=publishers.t_base, **_mix_flags(mix)
+            ) as sim:
                 sim_cpu = cpu_seconds(sim.pid)
                 part("peers", lambda: peers.run(scale, sim, install=install))
                 part(
                     "refresh",
-                    lambda: refresh.run(scale, sim, workdir=workdir, processes=processes, seed=args.seed),
+                    lambda: refresh.run(
+                        scale,
+                        sim,
+                        workdir=workdir,
+                        processes=processes,
+                        seed=args.seed,
+                        t_base=publishers.t_base,
+                    ),
                 )
                 if scale.sweep_in_flight and "sweep" in only:
                     part(

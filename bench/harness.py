@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -98,8 +99,10 @@ QUICK = Scale(
 class SimulatorProcess:
     """`python -m bench.simulator` in its own process, so its event loop has a core of its own to use."""
 
-    def __init__(self, *, feeds: int, seed: int, **mix: object) -> None:
+    def __init__(self, *, feeds: int, seed: int, t_base: datetime | None = None, **mix: object) -> None:
         args = [PYTHON, "-m", "bench.simulator", "--feeds", str(feeds), "--seed", str(seed)]
+        if t_base is not None:
+            args += ["--t-base", t_base.isoformat()]
         for name, value in mix.items():
             flag = f"--{name.replace('_', '-')}"
             if isinstance(value, bool):

@@ -242,7 +242,15 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
     }
 
 
-def run(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, seed: int) -> dict:  # noqa: ANN001
+def run(
+    scale,  # noqa: ANN001 - Scale
+    sim: SimulatorProcess,
+    *,
+    workdir: Path,
+    processes: int,
+    seed: int,
+    t_base: datetime,
+) -> dict:
     """Refresh the feeds with real workers, then extract the new stories' pages."""
     database = db_name(f"refresh_{scale.name}")
     data_dir = workdir / "refresh"
@@ -260,7 +268,8 @@ def run(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, seed: in
     due_at = datetime.now(UTC) - timedelta(seconds=1)
     seeded = subprocess.run(
         [PYTHON, "-m", "bench.seed", "refresh", "--feeds", str(feeds), "--base-url", sim.base_url]
-        + ["--space", SPACE, "--seed", str(seed), "--due-at", due_at.isoformat()],
+        + ["--space", SPACE, "--seed", str(seed), "--due-at", due_at.isoformat()]
+        + ["--t-base", t_base.isoformat()],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

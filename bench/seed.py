@@ -105,13 +105,15 @@ def guid_hash(guid: str) -> str:
 # --- refresh: the simulator's feeds, as after one earlier refresh -------------------------------------
 
 
-def seed_refresh(*, feeds: int, base_url: str, space: str, seed: int, due_at: datetime) -> dict:
+def seed_refresh(
+    *, feeds: int, base_url: str, space: str, seed: int, due_at: datetime, t_base: datetime
+) -> dict:
     """Publishers and feeds of the simulator space, each holding version 0's ETag and Last-Modified and
     version 0's stories, all due at `due_at`."""
     from articles.models import Article, Feed, Publisher
     from bench.simulator import Mix, PublisherSet
 
-    publishers = PublisherSet(n_feeds=feeds, seed=seed, mix=Mix())
+    publishers = PublisherSet(n_feeds=feeds, seed=seed, mix=Mix(), t_base=t_base)
     started = time.perf_counter()
     copy_rows(
         Publisher,
@@ -457,6 +459,7 @@ def main(argv: list[str] | None = None) -> None:
     refresh.add_argument("--space", required=True)
     refresh.add_argument("--seed", type=int, default=1)
     refresh.add_argument("--due-at", required=True, help="ISO time")
+    refresh.add_argument("--t-base", required=True, help="ISO time of the simulator's story 0")
     pages = sub.add_parser("pages")
     pages.add_argument("phase", choices=["prepare", "articles", "finish"])
     pages.add_argument("--articles", type=int, required=True)
@@ -475,6 +478,7 @@ def main(argv: list[str] | None = None) -> None:
             space=args.space,
             seed=args.seed,
             due_at=datetime.fromisoformat(args.due_at),
+            t_base=datetime.fromisoformat(args.t_base),
         )
     elif args.phase == "prepare":
         result = seed_pages_prepare(feeds=args.feeds, now=datetime.fromisoformat(args.now))

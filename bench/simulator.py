@@ -40,7 +40,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-T_BASE = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def default_t_base() -> datetime:
+    """Stories date from two days ago on: recent enough for any retention window, never in the future,
+    and the same all day long (so two processes started minutes apart serve the same bytes)."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=2)
+
+
 STORY_SPACING = timedelta(minutes=6)
 MAX_HEAD_BYTES = 32 * 1024
 IDLE_TIMEOUT = 60.0
@@ -117,6 +125,7 @@ class PublisherSet:
     seed: int = 1
     mix: Mix = field(default_factory=Mix)
     articles_dir: Path = field(default_factory=corpus_articles_dir)
+    t_base: datetime = field(default_factory=default_t_base)  # when story 0 of every feed came out
 
     def __post_init__(self) -> None:
         pages, paragraphs = _corpus(self.articles_dir)
@@ -189,7 +198,7 @@ class PublisherSet:
         return format_datetime(self.updated_at(i, version), usegmt=True)
 
     def published_at(self, i: int, n: int) -> datetime:
-        return T_BASE + n * STORY_SPACING + timedelta(seconds=i % 360)
+        return self.t_base + n * STORY_SPACING + timedelta(seconds=i % 360)
 
     # --- stories -----------------------------------------------------------------------------------------
     def story_numbers(self, version: int) -> list[int]:
@@ -576,6 +585,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--t-base", type=datetime.fromisoformat, default=None, help="ISO time of story 0")
     for name, default in Mix().__dict__.items():
         if isinstance(default, bool):
             parser.add_argument(f"--{name.replace('_', '-')}", action="store_true", default=default)
@@ -586,7 +596,10 @@ def main(argv: list[str] | None = None) -> None:
     _raise_file_limit()
 
     async def run() -> None:
-        simulator = Simulator(PublisherSet(n_feeds=args.feeds, seed=args.seed, mix=mix))
+        publishers = PublisherSet(
+            n_feeds=args.feeds, seed=args.seed, mix=mix, t_base=args.t_base or default_t_base()
+        )
+        simulator = Simulator(publishers)
         server = await simulator.serve(args.host, args.port)
         port = server.sockets[0].getsockname()[1]
         print(json.dumps({"port": port, "base_url": simulator.base_url, "pid": os.getpid()}), flush=True)
