@@ -183,7 +183,8 @@ def _run(exchange: Exchange, client: httpx.Client) -> FetchResult:
             try:
                 response = _transport(client).handle_request(request)
                 response.request = request
-            except FetchError:
+            except FetchError as exc:  # refused at connect time
+                exchange.annotate(exc, None)
                 raise
             except Exception as exc:
                 raise exchange.error_for(exc) from exc
@@ -263,7 +264,8 @@ async def _arun(exchange: Exchange, client: httpx.AsyncClient) -> FetchResult:
             try:
                 response = await _transport(client).handle_async_request(request)
                 response.request = request
-            except FetchError:
+            except FetchError as exc:  # refused at connect time
+                exchange.annotate(exc, None)
                 raise
             except Exception as exc:
                 raise exchange.error_for(exc) from exc

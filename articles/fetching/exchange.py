@@ -292,10 +292,11 @@ class Exchange:
             elapsed=time.monotonic() - self.started,
         )
 
-    def annotate(self, exc: FetchError, response: httpx.Response) -> None:
-        """Say where a failure that happened while reading this response happened."""
+    def annotate(self, exc: FetchError, response: httpx.Response | None) -> None:
+        """Say where a failure raised below us (connecting, reading a body) happened."""
         exc.url = exc.url or str(self.url)
-        exc.status = exc.status or response.status_code
+        if response is not None:
+            exc.status = exc.status or response.status_code
 
     def error_for(self, exc: Exception) -> FetchError:
         """Our error for anything raised while talking to the server."""

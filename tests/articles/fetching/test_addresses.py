@@ -205,3 +205,12 @@ def test_it_judges_any_string_as_a_url_without_crashing(text):
     except PermanentFetchError:
         return
     assert url.scheme in ("http", "https") and url.host
+
+
+def test_it_says_which_url_was_refused(connect_attempts):
+    with fetch_client(resolver=lambda host, port: ["10.1.1.1"]) as client:
+        with pytest.raises(BlockedAddressError) as caught:
+            fetch("http://intranet.test/feed.xml", client=client, allow_private=False)
+
+    assert caught.value.url == "http://intranet.test/feed.xml"
+    assert caught.value.status is None
