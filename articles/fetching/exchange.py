@@ -152,7 +152,6 @@ class Exchange:
         self.options = options
         self.started = time.monotonic()
         self.deadline = self.started + options.total_timeout
-        self.original_url = str(url)
         self.url = check_url(url, options.policy)
         self.hops: list[int] = []
         self._visited = {str(self.url)}

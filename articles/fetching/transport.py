@@ -293,7 +293,7 @@ class _PoolRouter:
         self.default_policy = policy
         self._resolver = resolver
         self._ssl_context = _ssl_context(verify)
-        self._pool_options = {
+        self._pool_options: dict[str, Any] = {
             "ssl_context": self._ssl_context,
             "max_connections": max_per_host,
             "max_keepalive_connections": max_per_host,
