@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from tests.publisher_content import (
     BASE_URL_MARK,
+    SITES_NEWEST,
     Corpus,
     MiB,
     SiteSpec,
@@ -143,11 +144,13 @@ class BuiltinRoutes:
             return
         spec = self._site_spec(name)
         if page == "":
-            h.send_document(site_home(self.corpus, base, spec), "text/html; charset=utf-8")
+            h.send_document(
+                site_home(self.corpus, base, spec), "text/html; charset=utf-8", last_modified=SITES_NEWEST
+            )
         elif page in ("feed.xml", "atom.xml", "feed.json"):
             kind = {"feed.xml": "rss", "atom.xml": "atom", "feed.json": "json"}[page]
             body, ctype = site_feed(self.corpus, base, spec, kind)
-            h.send_document(body, ctype)
+            h.send_document(body, ctype, last_modified=SITES_NEWEST)
         elif page.startswith("articles/") and page.endswith(".html"):
             corpus_id = page[len("articles/") : -len(".html")]
             if corpus_id in self.corpus.articles():
