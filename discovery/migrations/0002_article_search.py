@@ -10,6 +10,10 @@ PG_FORWARD = [
         || setweight(to_tsvector('simple'::regconfig, left(coalesce(nullif(text, ''), summary, ''), 100000)), 'B')
     ) STORED
     """,
+    # Keep the vector in the row (compressed) rather than in TOAST when it fits: a search for a common
+    # word walks the newest rows by date and tests each one's vector, and a TOAST fetch per row would
+    # cost three more page reads.
+    "ALTER TABLE articles_article ALTER COLUMN search_vector SET STORAGE MAIN",
     "CREATE INDEX article_search_vector_idx ON articles_article USING GIN (search_vector)",
 ]
 PG_BACKWARD = [
