@@ -17,22 +17,30 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 780}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """Module-scoped: Playwright's sync API runs an event loop in this thread while it is started, and
+    tests after these (pytest-django reorders by database use) must find no loop running."""
     from playwright.sync_api import expect, sync_playwright
 
     # A follow runs the feed's first refresh and extraction inside the request here (eager tasks).
     expect.set_options(timeout=20_000)
 
-    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls in the test body
-    # are still synchronous and safe.
+    # Django's ORM calls in the test body are still synchronous and safe beside Playwright's loop.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
