@@ -42,6 +42,7 @@ stack: install
 
 ## make test: everything the tests need, then the whole suite.
 test: install
+	bin/install-system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
