@@ -47,11 +47,25 @@ def _measured(sim: str, space: str, latency_ms: float, refresh) -> dict:  # noqa
     _control(sim, "advance", space=space)
     _control(sim, "config", latency_ms=latency_ms, prime_items=0)
     _control(sim, "stats", reset=1)
+    cpu_before = _cpu()
     started = time.perf_counter()
     new_entries = refresh()
     seconds = time.perf_counter() - started
+    cpu = _cpu() - cpu_before
     served = _control(sim, "stats", reset=1)["counts"]
-    return {"seconds": seconds, "new_entries": new_entries, "served": served}
+    feeds = max(served.get("requests", 0), 1)
+    return {
+        "seconds": seconds,
+        "new_entries": new_entries,
+        "served": served,
+        "cpu_ms_per_feed": round(cpu * 1000 / feeds, 2),
+    }
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (all its threads) and of its finished children (newsboat)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _measure_reader(

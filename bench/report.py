@@ -86,6 +86,13 @@ def targets(parts: dict[str, dict]) -> list[dict]:
             False,
             "",
         ),
+        (
+            "extraction, CPU view: floor's CPU ms a page ÷ ours a story",
+            _ratio(_get(parts.get("floor"), "trafilatura_pages", "cpu_ms_each"), extraction.get("worker_cpu_ms_per_story")),
+            TARGETS["extraction_vs_floor"],
+            False,
+            "robust when the machine is busy",
+        ),
         ("worker peak RSS, MiB (one process)", rss, TARGETS["worker_rss_mib"], True, ""),
         ("river p50 at concurrency 1, ms", _get(pages, "river", "c1", "p50_ms"), TARGETS["river_p50_ms"], True, ""),
         ("river requests/s at concurrency 16", _get(pages, "river", "c16", "requests_per_s"), TARGETS["river_rps_c16"], False, ""),
@@ -199,25 +206,27 @@ def markdown(parts: dict[str, dict], meta: dict) -> str:
             f"## Refresh throughput against concurrency ({_fmt(_get(peers, 'feeds') or _get(sweep, 'feeds'))} feeds, "
             f"{_fmt(_get(peers, 'latency_ms') or 200.0)} ms answers, 80% 304)",
             "",
-            "| reader | fetches in flight | seconds | feeds/s | 304s | new stories |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| reader | fetches in flight | seconds | feeds/s | 304s | new stories | CPU ms/feed |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]  # fmt: skip
         for peer, result in (peers or {}).get("peers", {}).items():
             version = _get(peers, "versions", peer) or ""
             if result.get("error"):
-                lines.append(f"| {peer} {version} | – | – | failed: {result['error'][:80]} | – | – |")
+                lines.append(f"| {peer} {version} | – | – | failed: {result['error'][:80]} | – | – | – |")
             for r in result.get("runs", []):
                 lines.append(
                     f"| {peer} {version} | {r['concurrency']} | {_fmt(r['seconds'])} | {_fmt(r['feeds_per_s'])} | "
-                    f"{_fmt(r['served'].get('status:304', 0))} | {_fmt(r['new_entries'])} |"
+                    f"{_fmt(r['served'].get('status:304', 0))} | {_fmt(r['new_entries'])} | "
+                    f"{_fmt(r.get('cpu_ms_per_feed'))} |"
                 )
         for r in (sweep or {}).get("runs", []):
             lines.append(
                 f"| ours | {r['in_flight']} | {_fmt(r['seconds'])} | {_fmt(r['feeds_per_s'])} | "
-                f"{_fmt(r['statuses'].get('304', 0))} | {_fmt(r['new_articles'])} |"
+                f"{_fmt(r['statuses'].get('304', 0))} | {_fmt(r['new_articles'])} | "
+                f"{_fmt(r['worker_cpu_ms_per_feed'])} |"
             )
         for missing in (peers or {}).get("missing", []):
-            lines.append(f"| {missing} | | | | | |")
+            lines.append(f"| {missing} | | | | | | |")
     pages = parts.get("pages")
     if pages:
         db = pages["database"]
