@@ -142,6 +142,7 @@ class SubscriptionOverview:
     total: int
     failing: int
     now: datetime
+    first_failing_id: int | None = None
 
 
 def subscription_overview_for_user(*, user) -> SubscriptionOverview:
@@ -154,9 +155,14 @@ def subscription_overview_for_user(*, user) -> SubscriptionOverview:
         by_folder.setdefault(s.folder_id, []).append(s)
     groups = [FolderGroup(folder=f, subscriptions=by_folder[f.id]) for f in folders]
     groups.append(FolderGroup(folder=None, subscriptions=by_folder[None]))
-    failing = sum(1 for s in subscriptions if s.feed.disabled or s.feed.error_count)
+    failing = [s for g in groups for s in g.subscriptions if s.feed.disabled or s.feed.error_count]
     return SubscriptionOverview(
-        groups=groups, folders=folders, total=len(subscriptions), failing=failing, now=timezone.now()
+        groups=groups,
+        folders=folders,
+        total=len(subscriptions),
+        failing=len(failing),
+        now=timezone.now(),
+        first_failing_id=failing[0].id if failing else None,
     )
 
 
@@ -188,3 +194,32 @@ def opml_import_outcome_counts(*, import_id: int) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return dict(rows)
+
+
+# --- Lookups by name and by feed, for the client APIs (engineer `compat`) -----------------------
+
+
+def folder_get_by_name_for_user(*, user, name: str) -> Folder:
+    """The user's folder with this name (exactly, else in any case); Http404 when they have none."""
+    folders = list(Folder.objects.filter(user=user, name__iexact=(name or "").strip()))
+    folder = next((f for f in folders if f.name == name), folders[0] if folders else None)
+    if folder is None:
+        raise Http404("No such folder")
+    return folder
+
+
+def subscription_get_by_feed_for_user(
+    *, user, feed_id: int | None = None, feed_url: str | None = None
+) -> Subscription:
+    """The user's subscription to this feed (by id or by address); Http404 when they do not follow it."""
+    subscriptions = subscriptions_for_user(user=user)
+    if feed_id is not None:
+        subscriptions = subscriptions.filter(feed_id=feed_id)
+    elif feed_url:
+        subscriptions = subscriptions.filter(feed__url=feed_url)
+    else:
+        raise Http404("No such subscription")
+    subscription = subscriptions.first()
+    if subscription is None:
+        raise Http404("No such subscription")
+    return subscription

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import BaseCache, caches
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from articles.models import Article
@@ -503,3 +503,96 @@ def page_save_status_for_user(*, user, token: str) -> PageSaveStatus:
         error=data.get("error", ""),
         started_at=data.get("started_at", 0.0),
     )
+
+
+# --- The client APIs (Google Reader and Fever, engineer `compat`) -----------------------------------
+
+# What a feed-reader app shows of a story: the card's columns, the text, the author and the times.
+API_ITEM_COLUMNS = RIVER_COLUMNS + (
+    "author",
+    "content_html",
+    "created_at",
+    "updated_at",
+    "publisher__site_url",
+)
+
+
+def _api_items(qs: QuerySet[Article], *, user) -> QuerySet[Article]:
+    return (
+        qs.select_related("publisher")
+        .only(*API_ITEM_COLUMNS)
+        .annotate(is_read=_read_exists(user), is_saved=_saved_exists(user))
+    )
+
+
+def river_stream_for_user(
+    *,
+    user,
+    feed_id: int | None = None,
+    folder_id: int | None = None,
+    starred_only: bool = False,
+    read: bool | None = None,
+    saved: bool | None = None,
+    stored_after: datetime | None = None,
+    stored_before: datetime | None = None,
+    after: Cursor | None = None,
+    oldest_first: bool = False,
+) -> QuerySet[Article]:
+    """The user's river as the Google Reader API pages it: unsliced, by (published_at, id), newest first
+    (oldest first with `oldest_first`), each story with `is_read`, `is_saved` and what an app shows.
+
+    `read` / `saved`: True keeps only read (saved) stories, False only unread (unsaved) ones, None both.
+    `stored_after` / `stored_before` bound when we stored the story (the clients' `ot` / `nt`; FreshRSS
+    compares them with its crawl time too): a story published long ago but fetched since still reaches
+    a client that asks for the last year. `after` is the (published_at, id) of the last story of the
+    previous page, in the order asked for. Slice it for one query, or take `.values_list("id", ...)`.
+    """
+    qs = _api_items(
+        river_scope_for_user(user=user, feed_id=feed_id, folder_id=folder_id, starred_only=starred_only),
+        user=user,
+    )
+    if read is not None:
+        qs = qs.filter(is_read=read)
+    if saved is not None:
+        qs = qs.filter(is_saved=saved)
+    if stored_after is not None:
+        qs = qs.filter(created_at__gte=stored_after)
+    if stored_before is not None:
+        qs = qs.filter(created_at__lte=stored_before)
+    if after is not None:
+        qs = qs.filter(_newer_than(after) if oldest_first else _older_than(after))
+    if oldest_first:
+        return qs.order_by("published_at", "id")
+    return qs.order_by("-published_at", "-id")
+
+
+def river_by_id_for_user(
+    *, user, above_id: int | None = None, below_id: int | None = None, limit: int = 50
+) -> QuerySet[Article]:
+    """A page of the user's river in id order, for Fever (ids only grow, so a `since_id` sync never
+    misses a story): ids above `above_id` ascending, else ids below `below_id` (or the newest)
+    descending. Each story has `is_read`, `is_saved` and what an app shows. One query."""
+    qs = _api_items(river_scope_for_user(user=user), user=user)
+    if above_id is not None:
+        return qs.filter(id__gt=above_id).order_by("id")[:limit]
+    if below_id is not None:
+        qs = qs.filter(id__lt=below_id)
+    return qs.order_by("-id")[:limit]
+
+
+def river_articles_by_ids_for_user(*, user, article_ids: list[int]) -> QuerySet[Article]:
+    """The stories among these ids that are in the user's river (a feed they follow) or in one of their
+    lists, with `is_read`, `is_saved` and what an app shows, newest first. Anything else (another user's
+    sources, catalogue stories they do not follow, ids that do not exist) is left out. One query."""
+    followed = Subscription.objects.filter(user=user).values("feed_id")
+    qs = Article.objects.filter(pk__in=sorted(set(article_ids))).filter(
+        Q(feed_id__in=followed) | _in_any_list_exists(user)
+    )
+    return _api_items(qs, user=user).order_by("-published_at", "-id")
+
+
+def river_newest_by_feed_for_user(*, user) -> dict[int, datetime]:
+    """When we stored the newest story of each feed the user follows (Google Reader's unread-count).
+    One query."""
+    rows = river_scope_for_user(user=user).order_by().values("feed_id").annotate(newest=Max("created_at"))
+    return {row["feed_id"]: row["newest"] for row in rows}

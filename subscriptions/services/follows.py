@@ -397,3 +397,37 @@ def opml_export(*, user) -> bytes:
         for s in subscriptions
     ]
     return export_opml(f"{user.get_username()}'s subscriptions", feeds)
+
+
+# --- Following by address, for the client APIs (engineer `compat`) ------------------------------
+
+URL_MAX = 2048
+
+
+def subscription_create_from_url(
+    *, user, url: str, title: str = "", folder_name: str = ""
+) -> tuple[Subscription, bool]:
+    """Follow a feed by its address, as a feed-reader app asks (Google Reader's subscribe and quickadd).
+
+    A feed we store already is followed at once; any other address is looked up first (fetched,
+    autodiscovered, parsed by `feed_preview`), so only a working feed is stored. `folder_name` puts a
+    new subscription in that folder, made when missing. Raises articles.services.FeedLookupError or
+    FollowError, each with a message for the user. Safe to repeat (following twice keeps the first
+    subscription). Side effect: a new feed is queued for its first refresh.
+    """
+    from articles.services import feed_get_or_create, feed_preview
+
+    url = (url or "").strip()
+    if not url:
+        raise FollowError("Give the address of a feed.")
+    if len(url) > URL_MAX:
+        raise FollowError("That address is too long.")
+    feed = Feed.objects.filter(url=url).first()
+    if feed is None:
+        preview = feed_preview(url=url)
+        feed, _ = feed_get_or_create(url=preview.feed_url, title=preview.title, site_url=preview.site_url)
+    folder = folder_get_or_create(user=user, name=folder_name) if folder_name.strip() else None
+    custom = " ".join((title or "").split())
+    return subscription_create(
+        user=user, feed=feed, title="" if custom == feed.title else custom, folder=folder
+    )

@@ -394,3 +394,47 @@ def reading_list_save_url_complete(*, token: str) -> PageSaveStatus | None:
         extra={"user_id": user_id, "state": status.state, "reading_list_id": status.reading_list_id},
     )
     return status
+
+
+# --- Many at once (the client APIs' star, engineer `compat`) ----------------------------------------
+
+
+def reading_list_add_many(*, user, article_ids: Iterable[int], reading_list_id: int | None = None) -> int:
+    """Save many articles to one of the user's lists (Read later when no list is given) at once.
+
+    The Google Reader and Fever APIs star this way. Ids of articles the user cannot see are skipped;
+    archived items come back. Returns how many were added or brought back. The same few queries
+    whatever the number of ids. Safe to repeat. Http404 if the list is not the user's.
+    """
+    ids = sorted({int(i) for i in article_ids})
+    if not ids:
+        return 0
+    reading_list = _target_list(user=user, reading_list_id=reading_list_id)
+    visible = set(articles_visible_to_user(user=user).filter(pk__in=ids).values_list("id", flat=True))
+    if not visible:
+        return 0
+    with transaction.atomic():
+        items = ReadingListItem.objects.filter(reading_list=reading_list, article_id__in=visible)
+        present = set(items.values_list("article_id", flat=True))
+        restored = items.filter(archived=True).update(archived=False)
+        now = timezone.now()
+        # ignore_conflicts: a concurrent request (another device of the same user) may save one first.
+        ReadingListItem.objects.bulk_create(
+            [
+                ReadingListItem(reading_list=reading_list, article_id=article_id, added_at=now)
+                for article_id in sorted(visible - present)
+            ],
+            ignore_conflicts=True,
+        )
+    return len(visible - present) + restored
+
+
+def reading_list_remove_many(*, user, article_ids: Iterable[int], reading_list_id: int | None = None) -> int:
+    """Take many articles out of one of the user's lists (Read later by default); returns how many were
+    there. One delete whatever the number of ids. Safe to repeat. Http404 if the list is not the user's."""
+    ids = sorted({int(i) for i in article_ids})
+    if not ids:
+        return 0
+    reading_list = _target_list(user=user, reading_list_id=reading_list_id)
+    deleted, _ = ReadingListItem.objects.filter(reading_list=reading_list, article_id__in=ids).delete()
+    return deleted
