@@ -132,12 +132,20 @@ def publisher_create(
     raise IntegrityError(f"could not find a free slug for publisher {name!r}")
 
 
+def site_key(url: str) -> str:
+    """A site's identity: host (without www., with its port) and path, so that publishers who share a
+    host (a blog platform, a video site, one address on a test machine) stay apart."""
+    parts = urlsplit(url)
+    return parts.netloc.lower().removeprefix("www.") + parts.path.rstrip("/")
+
+
 def publisher_for_site(*, site_url: str, name: str = "") -> Publisher:
-    """The publisher of a site: the one whose site has the same host, else a new one. Safe to repeat."""
+    """The publisher whose site is this one, else a new one. Safe to repeat."""
+    key = site_key(site_url)
     host = (urlsplit(site_url).hostname or "").removeprefix("www.")
     if host:
         for publisher in Publisher.objects.filter(site_url__icontains=host).only("id", "site_url", "name"):
-            if (urlsplit(publisher.site_url).hostname or "").removeprefix("www.") == host:
+            if site_key(publisher.site_url) == key:
                 return publisher
     return publisher_create(name=name or host or site_url, site_url=site_url)
 

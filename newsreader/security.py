@@ -1,8 +1,9 @@
 """Content-Security-Policy header (Django 5.2 has no built-in CSP).
 
-The policy forbids inline scripts and styles and any third-party code; images may come from any https host
-because stories show their publishers' pictures. A view that needs another policy sets the header itself,
-and this middleware leaves it alone.
+The policy (settings.CONTENT_SECURITY_POLICY) forbids inline scripts and styles and any third-party code;
+images may come from any host because stories show their publishers' pictures, many still on http (on an
+https page the browser upgrades them). A view that needs another policy sets the header itself, and this
+middleware leaves it alone.
 """
 
 from __future__ import annotations
@@ -12,19 +13,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-DEFAULT_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-
 
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = getattr(settings, "CONTENT_SECURITY_POLICY", DEFAULT_POLICY)
+        self.policy = settings.CONTENT_SECURITY_POLICY
         self.header = (
             "Content-Security-Policy-Report-Only"
-            if getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
+            if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
             else "Content-Security-Policy"
         )
 

@@ -207,7 +207,7 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 # newsreader/security.py sends it; no inline scripts or styles, pictures from publishers over https.
 CONTENT_SECURITY_POLICY = env_str(
     "CONTENT_SECURITY_POLICY",
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 )
 CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
