@@ -11,7 +11,7 @@ Only catalogue publishers' articles are counted and shown: stories from someone'
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -24,8 +24,8 @@ from subscriptions.models import ReadingListItem, ReadState
 TOP_WINDOW = timedelta(hours=72)
 TOP_FRESH_SECONDS = 60
 TOP_KEEP = 300
-TOP_MAX_CLUSTERS = 3000
-CACHE_KEY = "discovery:top-stories:v1"
+TOP_MAX_CLUSTERS = 1000  # the freshest stories of the window: a big story keeps getting new members
+CACHE_KEY = "discovery:top-stories:v2"
 LOCK_KEY = "discovery:top-stories:lock"
 
 
@@ -153,11 +153,11 @@ def _cached(now: datetime) -> tuple[list[TopStory], datetime]:
     if not fresh and (entry is None or cache.add(LOCK_KEY, 1, timeout=30)):
         try:
             stories = top_stories_compute(now=now)
-            entry = {"computed_at": now, "stories": [asdict(s) for s in stories]}
+            entry = {"computed_at": now, "stories": stories}
             cache.set(CACHE_KEY, entry, timeout=TOP_FRESH_SECONDS * 10)
         finally:
             cache.delete(LOCK_KEY)
-    return [TopStory(**s) for s in entry["stories"]], entry["computed_at"]
+    return list(entry["stories"]), entry["computed_at"]
 
 
 def top_stories(*, category: str = "", limit: int = 30, now: datetime | None = None) -> TopStories:
