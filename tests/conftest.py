@@ -10,9 +10,11 @@ def _allow_private_fetches(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Factories hash a password per user; the real hasher makes that the slowest part of many tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(request, settings):
+    """Factories hash a password per user; the real hasher makes that the slowest part of many tests.
+    Not in integration tests: their servers run in other processes, with the real hashers."""
+    if request.node.get_closest_marker("integration") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
