@@ -57,8 +57,8 @@ class Scale:
 FULL = Scale(
     name="full",
     refresh_feeds=10_000,
-    floor_feeds=600,
-    floor_pages=600,
+    floor_feeds=300,
+    floor_pages=400,
     peer_feeds=2_000,
     peer_concurrency=(16, 64),
     sweep_feeds=2_000,
