@@ -37,7 +37,7 @@ def api_password_set_view(request: HttpRequest) -> HttpResponse:
     form = ApiPasswordForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("__all__", []) or [e for errs in form.errors.values() for e in errs]:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return _back()
     try:
         api_password_set(user=request.user, password=form.cleaned_data["password1"])

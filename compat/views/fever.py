@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.contrib.auth.decorators import login_not_required
@@ -55,12 +56,13 @@ def _mark(request: HttpRequest, user, answer: dict) -> None:
     mark, state = _param(request, "mark"), _param(request, "as")
     if mark == "item":
         pk = fever.id_param(_param(request, "id"))
-        action = {
+        actions: dict[str, Callable[..., object]] = {
             "read": reading_services.article_mark_read,
             "unread": reading_services.article_mark_unread,
             "saved": reading_services.reading_list_add,
             "unsaved": reading_services.reading_list_remove,
-        }.get(state or "")
+        }
+        action = actions.get(state or "")
         if pk is None or action is None:
             return
         try:
@@ -77,8 +79,12 @@ def _mark(request: HttpRequest, user, answer: dict) -> None:
         older_than = datetime.fromtimestamp(before, tz=UTC) if before is not None else timezone.now()
         if pk is None or (mark == "group" and pk < 0):  # -1 is the Sparks group: we have no sparks
             return
-        scope = {"feed_id": pk} if mark == "feed" else ({"folder_id": pk} if pk else {})  # group 0: all
-        reading_services.articles_mark_all_read(user=user, older_than=older_than, **scope)
+        reading_services.articles_mark_all_read(
+            user=user,
+            older_than=older_than,
+            feed_id=pk if mark == "feed" else None,
+            folder_id=pk if mark == "group" and pk else None,  # group 0: everything
+        )
         answer["unread_item_ids"] = _unread_ids(user)
 
 

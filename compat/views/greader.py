@@ -9,6 +9,7 @@ the items (one), and for writes the service's own few.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
@@ -244,12 +245,12 @@ def unread_count(request, user, params) -> HttpResponse:
     counts = unread_counts_for_user(user=user)
     newest = river_newest_by_feed_for_user(user=user)
     folders = {f.pk: f.name for f in folders_for_user(user=user)}
-    folder_newest: dict[int, object] = {}
+    folder_newest: dict[int, datetime] = {}
     for feed_id, folder_id in subscriptions_for_user(user=user).values_list("feed_id", "folder_id"):
         if folder_id is not None and feed_id in newest:
             folder_newest[folder_id] = max(newest[feed_id], folder_newest.get(folder_id, newest[feed_id]))
 
-    def row(stream_id: str, count: int, moment) -> dict:
+    def row(stream_id: str, count: int, moment: datetime | None) -> dict:
         return {
             "id": stream_id,
             "count": count,

@@ -552,9 +552,9 @@ def river_stream_for_user(
         user=user,
     )
     if read is not None:
-        qs = qs.filter(is_read=read)
+        qs = qs.filter(_read_exists(user) if read else ~_read_exists(user))
     if saved is not None:
-        qs = qs.filter(is_saved=saved)
+        qs = qs.filter(_saved_exists(user) if saved else ~_saved_exists(user))
     if stored_after is not None:
         qs = qs.filter(created_at__gte=stored_after)
     if stored_before is not None:
