@@ -42,6 +42,8 @@ from subscriptions.services import follows as follow_services
 from subscriptions.services import reading as reading_services
 
 DEFAULT_PAGE = 20
+SUBSCRIBE_MAX = 5
+EDIT_MAX = 100
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -152,7 +154,8 @@ def _subscription_for_stream(user, value: str):
 def subscription_edit(request, user, params) -> HttpResponse:
     """ac=subscribe (s=feed/<url>), unsubscribe, or edit (t renames, a=label moves, r=label takes out)."""
     action = params.get("ac")
-    streams = params.getlist("s")[:100]
+    # Subscribing looks each address up on the network: a few per request keep the request short.
+    streams = params.getlist("s")[: SUBSCRIBE_MAX if action == "subscribe" else EDIT_MAX]
     title = params.get("t")
     add_label = gr.label_of(params.get("a"))
     remove_label = gr.label_of(params.get("r"))
@@ -228,7 +231,7 @@ def rename_tag(request, user, params) -> HttpResponse:
 @endpoint(["POST"])
 def disable_tag(request, user, params) -> HttpResponse:
     """Delete folders; their feeds stay, in no folder. A folder already gone is fine."""
-    for value in params.getlist("s")[:100]:
+    for value in params.getlist("s")[:EDIT_MAX]:
         name = gr.label_of(value)
         if name is None:
             continue

@@ -1,7 +1,7 @@
 """Reading through the Google Reader API: lists, streams and their parameters, items and their shape."""
 
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.utils import timezone
@@ -203,6 +203,13 @@ def test_stream_contents_pages_with_continuation(greader, alice):
     )
     ids = [gr.item_id_parse(i["id"]) for i in first["items"] + second["items"]]
     assert ids == _web_river(alice.user) and "continuation" not in second
+
+
+def test_stream_contents_takes_a_feed_by_its_url_escaped_address(greader, alice):
+    feed = alice.feeds[1]
+    page = greader.json("stream/contents/" + quote(f"feed/{feed.url}", safe=""))
+    assert page["id"] == f"feed/{feed.url}"
+    assert {gr.item_id_parse(i["id"]) for i in page["items"]} == {a.pk for a in alice.articles[3:5]}
 
 
 def test_stream_contents_also_takes_the_stream_as_s(greader, alice):
