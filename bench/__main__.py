@@ -26,6 +26,7 @@ from bench.harness import (
     SimulatorProcess,
     cpu_seconds,
     log,
+    run_lock,
     write_result,
 )
 from bench.simulator import Mix, PublisherSet
@@ -93,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         write_result(name, result, out)
         log(f"{name}: done in {result['part_seconds']} s")
 
+    lock = run_lock(timeout=200 if args.quick else None)
+    lock.__enter__()
     try:
         part("floor", lambda: floor.run(publishers, feeds=scale.floor_feeds, pages=scale.floor_pages))
         if {"peers", "refresh", "sweep"} & set(only):
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda: pages.run(scale, workdir=workdir, seed=args.seed, reseed=args.reseed, install=install),
         )
     finally:
+        lock.__exit__(None, None, None)
         if args.keep:
             log(f"work folder kept: {workdir}")
         else:

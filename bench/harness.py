@@ -265,6 +265,30 @@ def stopwatch() -> Iterator[dict[str, float]]:
 # --- Postgres and Redis --------------------------------------------------------------------------------
 
 
+# Two runs at once would share Redis database 8 (and flush each other's queues): one run at a time.
+_LOCK_KEY = 0x6E725F62656E6368  # "nr_bench"
+
+
+@contextmanager
+def run_lock(timeout: float | None) -> Iterator[None]:
+    """Hold the benchmark's Postgres advisory lock for the whole run; wait up to `timeout` seconds (None:
+    for ever) while another run holds it, then fail with a clear message."""
+    conn = pg_admin_connect()
+    try:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        announced = False
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK_KEY,)).fetchone()[0]:
+            if deadline is not None and time.monotonic() > deadline:
+                raise RuntimeError(f"another benchmark run held the lock for more than {timeout:.0f} s")
+            if not announced:
+                log("waiting for another benchmark run to finish")
+                announced = True
+            time.sleep(1)
+        yield
+    finally:
+        conn.close()  # closing the session releases the lock
+
+
 def database_url(name: str) -> str:
     return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
 
