@@ -267,7 +267,7 @@ def unread_count(request, user, params) -> HttpResponse:
         if fid in folders
     ]
     rows.append(row(gr.READING_LIST, counts.total, max(newest.values(), default=None)))
-    return JsonResponse({"max": max([counts.total, 1000]), "unreadcounts": rows})
+    return JsonResponse({"max": counts.total, "unreadcounts": rows})
 
 
 # --- Streams -----------------------------------------------------------------------------------------
