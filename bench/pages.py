@@ -427,7 +427,8 @@ def run(scale, *, workdir: Path, seed: int, reseed: bool, install: bool) -> dict
                 results[kind] = entry
                 log(f"pages: {kind} answers {status}: not measured")
                 continue
-            _load(wrk, base, pairs, 2, 1.0)  # warm every worker
+            if scale.name == "full":
+                _load(wrk, base, pairs, 2 * workers, 2.0)  # warm every worker
             entry["c1"] = _load(wrk, base, pairs, 1, scale.pages_duration_s)
             entry["c16"] = _load(wrk, base, pairs, 16, scale.pages_duration_s)
             results[kind] = entry

@@ -362,9 +362,10 @@ def sweep(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, in_fli
                 FETCH_CONCURRENCY=str(per_process),
                 FEED_TASK_BATCH=str(max(100, per_process)),
             )
+            # Only the first n feeds are due: the others, checked minutes ago, would come due meanwhile.
             conn.execute(
-                "UPDATE articles_feed SET next_check_at = now() - interval '1 second', lease_until = NULL "
-                "WHERE id <= %s",
+                "UPDATE articles_feed SET lease_until = NULL, next_check_at = CASE WHEN id <= %s "
+                "THEN now() - interval '1 second' ELSE now() + interval '1 day' END",
                 (n,),
             )
             worker = Worker("feeds", processes, env, data_dir / "worker-sweep.log")
