@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                                 workdir=workdir,
                                 processes=processes,
                                 in_flight=list(scale.sweep_in_flight),
+                                seed=args.seed,
+                                t_base=publishers.t_base,
                             ),
                         },
                     )

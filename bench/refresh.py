@@ -36,6 +36,7 @@ from bench.harness import (
     redis_flush,
     rounded,
 )
+from bench.simulator import Mix, PublisherSet
 
 SPACE = "ours"
 
@@ -344,16 +345,45 @@ def run(
     }
 
 
-def sweep(scale, sim: SimulatorProcess, *, workdir: Path, processes: int, in_flight: list[int]) -> list[dict]:  # noqa: ANN001
+def sweep(
+    scale,  # noqa: ANN001 - Scale
+    sim: SimulatorProcess,
+    *,
+    workdir: Path,
+    processes: int,
+    in_flight: list[int],
+    seed: int,
+    t_base: datetime,
+) -> list[dict]:
     """Our refresh of the first `sweep_feeds` feeds with a given number of fetches in flight in total, to
     set beside the peers at the same concurrency. Needs the database `run` left behind."""
     database = db_name(f"refresh_{scale.name}")
     data_dir = workdir / "refresh"
+    data_dir.mkdir(parents=True, exist_ok=True)
     n = scale.sweep_feeds
     out = []
+    publishers = PublisherSet(n_feeds=n, seed=seed, mix=Mix(new_share=0.2), t_base=t_base)
     with _connect(database) as conn:
         for total in in_flight:
             per_process = max(1, total // processes)
+            # Nothing left over from an earlier run in the queues, and every feed holding the ETag of the
+            # space's current epoch: the next epoch then changes exactly the simulator's share of them.
+            redis_flush()
+            epoch = sim.stats()["epochs"].get(SPACE, 0)
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE articles_feed SET url = %s, etag = %s, last_modified = %s, error_count = 0 WHERE id = %s",
+                    [
+                        (
+                            f"{sim.base_url}/{SPACE}/feeds/{i}.xml",
+                            publishers.etag(i, v),
+                            publishers.last_modified(i, v),
+                            i + 1,
+                        )
+                        for i in range(n)
+                        for v in [publishers.version(i, epoch)]
+                    ],
+                )
             env = django_env(
                 database,
                 data_dir,

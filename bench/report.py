@@ -126,7 +126,15 @@ def markdown(parts: dict[str, dict], meta: dict) -> str:
         f"# Benchmark results ({meta.get('scale', '?')} run, {meta.get('finished_at', '?')})",
         "",
         f"Machine: {meta.get('cpus')} cores, Python {meta.get('python')}, "
-        f"load average at the start {meta.get('load_average_start')}. Whole run: {meta.get('seconds')} s.",
+        f"load average at the start {meta.get('load_average_start')}. This invocation ran "
+        f"{', '.join(meta.get('parts', []))} in {meta.get('seconds')} s.",
+        "",
+        "Parts in these results: "
+        + ", ".join(
+            f"{name} {p.get('part_seconds', '?')} s (finished {p.get('finished_at', '?')})"
+            for name, p in parts.items()
+        )
+        + f"; {sum(p.get('part_seconds', 0) for p in parts.values()):.0f} s in all.",
         "",
         "## Targets",
         "",
