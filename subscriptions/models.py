@@ -50,6 +50,9 @@ class ReadState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "article"], name="readstate_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.article_id}"
+
 
 def _new_secret() -> str:
     return secrets.token_urlsafe(24)
@@ -89,6 +92,9 @@ class ReadingListItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reading_list", "article"], name="readinglistitem_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} in list {self.reading_list_id}"
 
 
 class OpmlImport(models.Model):
