@@ -303,3 +303,11 @@ def signatures_prune(*, older_than: timedelta | None = None, batch_size: int = 1
             TokenPosting.objects.filter(article_id__in=ids).delete()
             ArticleSignature.objects.filter(article_id__in=ids).update(pruned=True, text_signature=b"")
         pruned += len(ids)
+
+
+def top_stories_refresh(*, now: datetime | None = None) -> int:
+    """Recompute the top stories and store them for the pages to read (beat, every minute); returns how
+    many stories were ranked. Pages then never wait for the ranking's four queries."""
+    from discovery.selectors.top import top_stories_store
+
+    return len(top_stories_store(now=now or timezone.now()))

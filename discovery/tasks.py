@@ -20,3 +20,11 @@ def signatures_prune() -> int:
     from discovery.services import signatures_prune as run
 
     return run()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def top_stories_refresh() -> int:
+    """Every minute (beat): rank the top stories and store the ranking that /top/ reads."""
+    from discovery.services import top_stories_refresh as run
+
+    return run()

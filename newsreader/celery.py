@@ -42,6 +42,12 @@ app.conf.update(
             "schedule": float(os.environ.get("HEARTBEAT_INTERVAL") or 30),
         },
         "articles-purge-old": {"task": "newsreader.tasks.articles_purge_old", "schedule": 3600.0},
+        # /top/ reads the stored ranking; `expires` drops a run that waited past the next one.
+        "discovery-top-stories-refresh": {
+            "task": "discovery.tasks.top_stories_refresh",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
         "discovery-signatures-prune": {"task": "discovery.tasks.signatures_prune", "schedule": 24 * 3600.0},
     },
 )

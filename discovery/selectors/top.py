@@ -3,8 +3,10 @@ how many readers opened and saved them (counts only, never who).
 
     score = (publishers + 0.5 ln(1 + reads) + ln(1 + saves)) / (age_hours + 2) ^ 1.5
 
-The ranking is the same for everyone, so it is computed at most once a minute and kept in the cache;
-a request that finds it stale while another process recomputes it is served the stale one.
+The ranking is the same for everyone, so the worker computes it once a minute (beat runs
+`discovery.tasks.top_stories_refresh`) and keeps it in the cache, and a request only reads it: no reader
+waits for the recomputation. Only when there is no ranking, or when it is older than TOP_STALE_SECONDS
+(no worker is running), does a request compute it, one process at a time; the others serve the old one.
 Only catalogue publishers' articles are counted and shown: stories from someone's own feeds stay private.
 """
 
@@ -22,7 +24,9 @@ from discovery.models import ClusterMember, StoryCluster
 from subscriptions.models import ReadingListItem, ReadState
 
 TOP_WINDOW = timedelta(hours=72)
-TOP_FRESH_SECONDS = 60
+TOP_REFRESH_SECONDS = 60  # how often the worker recomputes the ranking (the beat schedule)
+TOP_STALE_SECONDS = 180  # a ranking this old means no worker refreshes it: a request recomputes it
+TOP_CACHE_SECONDS = 3600
 TOP_KEEP = 300
 TOP_MAX_CLUSTERS = 1000  # the freshest stories of the window: a big story keeps getting new members
 CACHE_KEY = "discovery:top-stories:v2"
@@ -146,22 +150,29 @@ def top_stories_compute(*, now: datetime | None = None) -> list[TopStory]:
     return stories[:TOP_KEEP]
 
 
+def top_stories_store(*, now: datetime) -> list[TopStory]:
+    """Compute the ranking as of `now` and keep it in the cache for every process to read."""
+    stories = top_stories_compute(now=now)
+    cache.set(CACHE_KEY, {"computed_at": now, "stories": stories}, timeout=TOP_CACHE_SECONDS)
+    return stories
+
+
 def _cached(now: datetime) -> tuple[list[TopStory], datetime]:
     entry = cache.get(CACHE_KEY)
-    fresh = entry is not None and (now - entry["computed_at"]).total_seconds() < TOP_FRESH_SECONDS
-    # Only one process recomputes at a time; the others keep serving what there is.
-    if not fresh and (entry is None or cache.add(LOCK_KEY, 1, timeout=30)):
+    stale = entry is None or (now - entry["computed_at"]).total_seconds() >= TOP_STALE_SECONDS
+    # Normally the worker keeps it fresh. Without one, a single process recomputes it at a time and
+    # the others keep serving what there is.
+    if stale and (entry is None or cache.add(LOCK_KEY, 1, timeout=30)):
         try:
-            stories = top_stories_compute(now=now)
-            entry = {"computed_at": now, "stories": stories}
-            cache.set(CACHE_KEY, entry, timeout=TOP_FRESH_SECONDS * 10)
+            entry = {"computed_at": now, "stories": top_stories_store(now=now)}
         finally:
             cache.delete(LOCK_KEY)
     return list(entry["stories"]), entry["computed_at"]
 
 
 def top_stories(*, category: str = "", limit: int = 30, now: datetime | None = None) -> TopStories:
-    """The top stories overall, or of one publisher category; shared by everyone, at most a minute old."""
+    """The top stories overall, or of one publisher category; shared by everyone, as of the worker's last
+    ranking (a minute old at most while the worker runs)."""
     stories, computed_at = _cached(now or timezone.now())
     counts: dict[str, int] = {}
     for story in stories:

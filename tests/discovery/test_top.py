@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discovery.selectors import top_stories, top_stories_compute
-from discovery.selectors.top import story_score
+from discovery import tasks as top_stories_tasks
+from discovery.selectors.top import TOP_STALE_SECONDS, story_score
+from discovery.services import top_stories_refresh
 from tests.discovery.helpers import story_with_members
 from tests.factories import ReadingListItemFactory, ReadStateFactory, UserFactory
 
@@ -62,14 +64,30 @@ def test_it_filters_by_category_and_lists_the_categories(db):
     assert top.categories == ["News", "Technology"]
 
 
-def test_it_keeps_the_ranking_for_a_minute(db, django_assert_num_queries):
+def test_pages_read_the_ranking_the_worker_stored(db, django_assert_num_queries):
     now = timezone.now()
     story_with_members(n=2, published_at=now)
-    assert len(top_stories(now=now).stories) == 1
+    assert top_stories_refresh(now=now) == 1
+    story_with_members(n=2, published_at=now)
+    # A request never recomputes a ranking the worker keeps fresh, however many seconds old it is.
+    with django_assert_num_queries(0):
+        assert len(top_stories(now=now + timedelta(seconds=TOP_STALE_SECONDS - 1)).stories) == 1
+    # The worker's next run (beat, every minute) replaces it.
+    top_stories_tasks.top_stories_refresh.apply()
+    with django_assert_num_queries(0):
+        assert len(top_stories().stories) == 2
+
+
+def test_without_a_worker_a_request_computes_a_missing_or_stale_ranking(db, django_assert_num_queries):
+    now = timezone.now()
+    story_with_members(n=2, published_at=now)
+    with django_assert_num_queries(4):  # nothing stored yet: the ranking's four queries
+        assert len(top_stories(now=now).stories) == 1
     story_with_members(n=2, published_at=now)
     with django_assert_num_queries(0):
         assert len(top_stories(now=now + timedelta(seconds=30)).stories) == 1
-    assert len(top_stories(now=now + timedelta(seconds=61)).stories) == 2
+    with django_assert_num_queries(4):  # the worker has not refreshed it for too long
+        assert len(top_stories(now=now + timedelta(seconds=TOP_STALE_SECONDS)).stories) == 2
 
 
 @pytest.mark.parametrize("size", [10, 50])
