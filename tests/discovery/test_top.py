@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from discovery.selectors import top_stories, top_stories_compute
 from discovery import tasks as top_stories_tasks
+from discovery.selectors import top_stories, top_stories_compute
 from discovery.selectors.top import TOP_STALE_SECONDS, story_score
 from discovery.services import top_stories_refresh
 from tests.discovery.helpers import story_with_members
