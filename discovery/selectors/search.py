@@ -232,7 +232,9 @@ def _scope_postgres(*, user, scope: str, reading_list_id: int | None) -> tuple[s
             # smaller integers (as the driver types small numbers) is searched element by element.
             field = Article._meta.get_field(name)
             conditions.append(f"articles_article.{field.column} = ANY(%s::{field.db_type(connection)}[])")
-            values.append(sorted(set(ids)))
+            # One text parameter ('{1,2,3}', numbers from the database) rather than a list, which the
+            # driver would dump element by element.
+            values.append("{" + ",".join(str(int(i)) for i in sorted(set(ids))) + "}")
     if not conditions:
         return None
     return "(" + " OR ".join(conditions) + ")", values

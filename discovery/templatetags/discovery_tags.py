@@ -8,6 +8,7 @@ each of them, so the next cards find theirs without a query.
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html_join
 
 from discovery.selectors import cluster_info_for_articles, picks_for_home, related_for_article
 
@@ -45,3 +46,14 @@ def home_picks(context, limit: int = 4):
     if user is None or not user.is_authenticated:
         return []
     return picks_for_home(user=user, limit=limit)
+
+
+@register.simple_tag
+def select_options(choices, selected=None):
+    """`<option>`s of (value, label) pairs, `selected` marked: the search form lists every publisher one
+    follows (hundreds), which a template loop rendered in about 4 ms."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == selected else "", label) for value, label in choices),
+    )

@@ -194,6 +194,21 @@ def test_the_search_page_renders_results_and_filters(client, reader):
     )
 
 
+def test_the_publisher_filter_lists_what_i_follow_and_marks_the_chosen_one(client, reader):
+    followed = SubscriptionFactory(user=reader, feed__publisher__name="Tom & Jerry's <Times>").feed.publisher
+    other = SubscriptionFactory(user=reader, feed__publisher__name="Other").feed.publisher
+    client.force_login(reader)
+    body = client.get(reverse("discovery:search"), {"q": "x", "publisher": other.pk}).content.decode()
+    assert f'<option value="{followed.pk}">Tom &amp; Jerry&#x27;s &lt;Times&gt;</option>' in body
+    assert f'<option value="{other.pk}" selected>Other</option>' in body
+
+
+def test_a_user_who_can_see_nothing_finds_nothing(reader):
+    ArticleFactory(title="Comet", feed__publisher__in_catalogue=False)
+    assert article_search(user=reader, query="comet").hits == []
+    assert article_search(user=reader, query="comet", scope="mine").hits == []
+
+
 def test_the_search_page_needs_a_signed_in_user(client, db):
     assert client.get(reverse("discovery:search"), {"q": "x"}).status_code == 302
 
