@@ -25,6 +25,7 @@ def nav_url(name: str) -> str:
 _NAV = (
     ("River", "river"),
     ("Top stories", "top-stories"),
+    ("For you", "for-you"),
     ("Publishers", "publisher-directory"),
     ("Lists", "reading-list-index"),
     ("Following", "subscription-manage"),

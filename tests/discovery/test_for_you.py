@@ -58,3 +58,9 @@ def test_the_page_shows_the_reasons(client, reader):
     client.force_login(reader)
     body = client.get(reverse("discovery:for-you")).content.decode()
     assert "Fresh story" in body and 'class="reason"' in body
+
+
+def test_the_main_nav_links_to_for_you(client, db):
+    client.force_login(UserFactory())
+    body = client.get(reverse("discovery:top-stories")).content.decode()
+    assert f'href="{reverse("discovery:for-you")}" data-nav="for-you"' in body
