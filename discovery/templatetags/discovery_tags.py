@@ -8,7 +8,8 @@ each of them, so the next cards find theirs without a query.
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from discovery.selectors import cluster_info_for_articles, picks_for_home, related_for_article
 
@@ -49,11 +50,12 @@ def home_picks(context, limit: int = 4):
 
 
 @register.simple_tag
-def select_options(choices, selected=None):
-    """`<option>`s of (value, label) pairs, `selected` marked: the search form lists every publisher one
-    follows (hundreds), which a template loop rendered in about 4 ms."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, " selected" if value == selected else "", label) for value, label in choices),
+def select_options(choices, selected=None) -> SafeString:
+    """`<option>`s of (value, label) pairs, `selected` marked, values and labels escaped: the search form
+    lists every publisher one follows (hundreds), which a template loop rendered in about 4 ms."""
+    return mark_safe(  # noqa: S308 - every value and label is escaped here
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
+            for value, label in choices
+        )
     )
