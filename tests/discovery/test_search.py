@@ -228,3 +228,21 @@ def test_the_index_survives_a_table_rebuild(reader):
         "Before the rebuild",
         "After the rebuild",
     }
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(2024, 3, 5, 7, 4, tzinfo=UTC), datetime(2023, 12, 31, 23, 59, 59, 123456, tzinfo=UTC)],
+)
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/New_York"])
+def test_a_hit_shows_its_date_as_the_date_filter_would(settings, moment, zone):
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    settings.TIME_ZONE = zone
+    with timezone.override(zone):
+        filters = Template(
+            """<time datetime="{{ t|date:'c' }}" title="{{ t|date:'j F Y, H:i' }}">{{ t|date:"j M Y" }}</time>"""
+        ).render(Context({"t": moment}))
+        tag = Template("{% load discovery_tags %}{% story_time t %}").render(Context({"t": moment}))
+    assert tag == filters
