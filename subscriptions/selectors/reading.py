@@ -11,18 +11,20 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from django.core.cache import BaseCache, caches
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from articles.models import Article
-from subscriptions.models import Folder, ReadingList, ReadingListItem, ReadState, Subscription
+from subscriptions.models import ReadingList, ReadingListItem, ReadState, Subscription
 
 # A keyset cursor: the (published_at, id) of the last story shown; the next page starts after it.
 Cursor = tuple[datetime, int]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_QS = TypeVar("_QS", bound=QuerySet)
 _MICROSECOND = timedelta(microseconds=1)
 
 # The columns a story card shows; everything else (the full text, hashes) stays in the database.
@@ -111,6 +113,23 @@ def articles_visible_to_user(*, user) -> QuerySet[Article]:
     )
 
 
+def _followed_feeds(*, user, folder_id: int | None = None) -> QuerySet:
+    """The ids of the feeds the user follows (in a folder), as a subquery."""
+    subscriptions = Subscription.objects.filter(user=user)
+    if folder_id is not None:
+        subscriptions = subscriptions.filter(folder_id=folder_id)
+    return subscriptions.values("feed_id")
+
+
+def _without_copies(qs: _QS, *, user, folder_id: int | None, feed_id: int | None) -> _QS:
+    """Leave out syndicated copies whose original is in the same river: a wire story shows once (its
+    card says "also in N sources"). Discovery's clustering marks the copies."""
+    from discovery.selectors import syndicated_copy_of_followed_exists  # discovery imports this module
+
+    feeds = [feed_id] if feed_id is not None else _followed_feeds(user=user, folder_id=folder_id)
+    return qs.filter(~syndicated_copy_of_followed_exists(feeds=feeds))
+
+
 def river_scope_for_user(
     *,
     user,
@@ -130,10 +149,7 @@ def river_scope_for_user(
             folder_feeds = Subscription.objects.filter(user=user, folder_id=folder_id).values("feed_id")
             qs = qs.filter(feed_id__in=folder_feeds)
     else:
-        subscriptions = Subscription.objects.filter(user=user)
-        if folder_id is not None:
-            subscriptions = subscriptions.filter(folder_id=folder_id)
-        qs = Article.objects.filter(feed_id__in=subscriptions.values("feed_id"))
+        qs = Article.objects.filter(feed_id__in=_followed_feeds(user=user, folder_id=folder_id))
     if feed_id is not None:
         qs = qs.filter(feed_id=feed_id)
     if publisher_id is not None:
@@ -158,6 +174,9 @@ def river_for_user(
 ) -> QuerySet[Article]:
     """The user's stories, newest first by (published_at, id), with `is_read` and `is_saved` set.
 
+    A syndicated copy of a story whose original is in the same river is left out (not in the Read later
+    river, where the user chose each story).
+
     `before` is a keyset cursor (the (published_at, id) of the last story already shown): the page
     starts strictly after it, so a story arriving meanwhile never shifts or repeats a page. `after_id`
     keeps stories with a larger id (Fever's `since_id`). `limit=None` leaves the queryset unsliced for
@@ -175,6 +194,8 @@ def river_for_user(
         .only(*RIVER_COLUMNS)
         .annotate(is_read=_read_exists(user), is_saved=_saved_exists(user))
     )
+    if not starred_only:
+        qs = _without_copies(qs, user=user, folder_id=folder_id, feed_id=feed_id)
     if unread_only:
         qs = qs.filter(is_read=False)
     if before is not None:
@@ -211,6 +232,8 @@ def river_neighbours_for_user(
     scope = river_scope_for_user(
         user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id, starred_only=starred_only
     ).only("id", "title", "published_at")
+    if not starred_only:
+        scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id)
     cursor = (article.published_at, article.pk)
     older_qs = scope.filter(_older_than(cursor))
     if unread_only:
@@ -220,24 +243,44 @@ def river_neighbours_for_user(
     return Neighbours(newer=newer, older=older)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceFolder:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One subscription as the river's menu shows it: plain values, no model instances (a reader may
+    follow hundreds of feeds, and the menu is drawn on every river page)."""
+
+    pk: int
+    feed_id: int
+    folder_id: int | None
+    publisher_id: int
+    publisher_name: str
+    display_title: str
+    folder: SourceFolder | None
+
+
 @dataclass
 class RiverSources:
     """What the user follows, grouped by folder: the river's "showing" menu and its heading."""
 
-    subscriptions: list[Subscription]
+    subscriptions: list[Source]
 
     @property
-    def groups(self) -> list[tuple[Folder | None, list[Subscription]]]:
+    def groups(self) -> list[tuple[SourceFolder | None, list[Source]]]:
         """(folder, its subscriptions) by folder name, then (None, subscriptions in no folder)."""
-        by_folder: dict[int, tuple[Folder, list[Subscription]]] = {}
-        loose: list[Subscription] = []
+        by_folder: dict[int, tuple[SourceFolder, list[Source]]] = {}
+        loose: list[Source] = []
         for sub in self.subscriptions:
             if sub.folder is None:
                 loose.append(sub)
             else:
                 by_folder.setdefault(sub.folder.pk, (sub.folder, []))[1].append(sub)
         ordered = sorted(by_folder.values(), key=lambda group: group[0].name.casefold())
-        groups: list[tuple[Folder | None, list[Subscription]]] = list(ordered)
+        groups: list[tuple[SourceFolder | None, list[Source]]] = list(ordered)
         if loose:
             groups.append((None, loose))
         return groups
@@ -250,30 +293,43 @@ class RiverSources:
                 return sub.display_title
             if folder_id and sub.folder_id == folder_id and sub.folder is not None:
                 return sub.folder.name
-            if publisher_id and sub.feed.publisher_id == publisher_id:
-                return sub.feed.publisher.name
+            if publisher_id and sub.publisher_id == publisher_id:
+                return sub.publisher_name
         return "Stories" if (folder_id or feed_id or publisher_id) else "All stories"
 
 
 def river_sources_for_user(*, user) -> RiverSources:
-    """The user's subscriptions with feed, publisher and folder, sorted by title. One query."""
-    subscriptions = list(
-        Subscription.objects.filter(user=user)
-        .select_related("feed", "feed__publisher", "folder")
-        .only(
-            "id",
-            "title",
-            "feed_id",
-            "folder_id",
-            "feed__id",
-            "feed__title",
-            "feed__publisher_id",
-            "feed__publisher__id",
-            "feed__publisher__name",
-            "folder__id",
-            "folder__name",
-        )
+    """The user's subscriptions with feed, publisher and folder names, sorted by title. One query."""
+    rows = Subscription.objects.filter(user=user).values_list(
+        "id",
+        "feed_id",
+        "folder_id",
+        "title",
+        "feed__title",
+        "feed__publisher_id",
+        "feed__publisher__name",
+        "folder__name",
     )
+    folders: dict[int, SourceFolder] = {}
+    subscriptions = []
+    for pk, feed_id, folder_id, title, feed_title, publisher_id, publisher_name, folder_name in rows:
+        folder = None
+        if folder_id is not None:
+            folder = folders.get(folder_id) or folders.setdefault(
+                folder_id, SourceFolder(folder_id, folder_name)
+            )
+        subscriptions.append(
+            Source(
+                pk=pk,
+                feed_id=feed_id,
+                folder_id=folder_id,
+                publisher_id=publisher_id,
+                publisher_name=publisher_name,
+                # Subscription.display_title, from the values
+                display_title=title or feed_title or publisher_name,
+                folder=folder,
+            )
+        )
     subscriptions.sort(key=lambda sub: sub.display_title.casefold())
     return RiverSources(subscriptions=subscriptions)
 
@@ -322,6 +378,7 @@ def unread_count_for_user(
     as reading them all, and nobody needs the exact number beyond a thousand.
     """
     scope = river_scope_for_user(user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id)
+    scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id)
     return scope.filter(~_read_exists(user)).order_by().values("id")[:cap].count()
 
 
