@@ -111,6 +111,15 @@ def _also_in_html(info) -> str:  # noqa: ANN001 - discovery's ClusterInfo or Non
     return f'<span class="also-in" title="Also in {names}">{copy}Also in {n} source{"" if n == 1 else "s"}</span>'
 
 
+def _time_html(published: datetime | None, now: datetime | None, *, title_prefix: str = "") -> str:
+    """`<time>` with the ISO date, the full date in its title and the short age ("3h") as its text."""
+    if published is None:
+        return f'<time datetime="" title="{title_prefix}"></time>'
+    local = timezone.localtime(published)
+    full = f"{local.day} {MONTHS[local.month]} {local.year}, {local:%H:%M}"
+    return f'<time datetime="{local.isoformat()}" title="{title_prefix}{full}">{short_age(published, now)}</time>'
+
+
 def story_card_html(
     story,  # noqa: ANN001 - an Article from river_for_user (is_read, is_saved, publisher)
     *,
@@ -124,8 +133,6 @@ def story_card_html(
     pk = int(story.pk)
     is_read = bool(getattr(story, "is_read", False))
     is_saved = bool(getattr(story, "is_saved", False))
-    published = story.published_at
-    local = timezone.localtime(published) if published is not None else None
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     next_input = f'<input type="hidden" name="next" value="{escape(next_url)}">' if next_url else ""
     query = escape(article_query)
@@ -134,13 +141,7 @@ def story_card_html(
         f'<a class="publisher" href="{fast_url("subscriptions:river")}?publisher={int(story.publisher_id)}">'
         f"{escape(story.publisher.name)}</a>"
     ]
-    if local is not None:
-        meta.append(
-            f'<time datetime="{local.isoformat()}" title="{local.day} {MONTHS[local.month]} {local.year}, '
-            f'{local:%H:%M}">{short_age(published, now)}</time>'
-        )
-    else:
-        meta.append('<time datetime="" title=""></time>')
+    meta.append(_time_html(story.published_at, now))
     if story.reading_time:
         meta.append(f"<span>{int(story.reading_time)} min read</span>")
     also_in = _also_in_html(cluster_info)
@@ -242,3 +243,76 @@ def river_source_options(sources, river_filter) -> SafeString:  # noqa: ANN001
 def story_card(context, story, cluster_infos=None) -> SafeString:  # noqa: ANN001
     """One card (the htmx answer after Mark read / unread on a card)."""
     return story_cards(context, [story], cluster_infos)
+
+
+def list_item_card_html(item, *, csrf_token: str, now: datetime | None = None) -> str:  # noqa: ANN001
+    """One saved story of a reading list (`_list_item.html`): an item from reading_list_items_for_user
+    (is_read, article and publisher), with Archive (or Move back) and Remove."""
+    article = item.article
+    pk, article_pk = int(item.pk), int(article.pk)
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    meta = [f'<span class="publisher">{escape(article.publisher.name)}</span>']
+    meta.append(_time_html(article.published_at, now, title_prefix="Published "))
+    if article.reading_time:
+        meta.append(f"<span>{int(article.reading_time)} min read</span>")
+    if item.is_read:
+        meta.append('<span class="badge">Read</span>')
+    else:
+        meta.append('<span class="badge badge-accent">Unread</span>')
+    if item.archived:
+        meta.append('<span class="badge">Archived</span>')
+    title = escape((article.title or article.url or "")[:300])
+    summary = article.summary or ""
+    excerpt = f'<p class="story__excerpt">{escape(summary[:600])}</p>' if summary else ""
+    if item.archived:
+        item_action, item_label = (
+            fast_url("subscriptions:reading-list-item-restore", pk),
+            "Move back to the list",
+        )
+    else:
+        item_action, item_label = fast_url("subscriptions:reading-list-item-archive", pk), "Archive"
+    remove = fast_url("subscriptions:reading-list-item-remove", pk)
+    image = http_url(article.lead_image_url)
+    image_html = (
+        f'<img class="story__image" src="{escape(image)}" alt="" loading="lazy" decoding="async" '
+        'referrerpolicy="no-referrer">'
+        if image
+        else ""
+    )
+    return (
+        f'<li class="story{" is-read" if item.is_read else ""}" id="item-{pk}" data-story '
+        f'data-article-id="{article_pk}">\n'
+        '  <div class="story__body">\n'
+        f'    <p class="story__meta">\n      {_META_SEP.join(meta)}\n    </p>\n'
+        f'    <h2 class="story__title" id="title-{article_pk}"><a href="'
+        f'{fast_url("subscriptions:article-detail", article_pk)}" data-story-link>{title}</a></h2>\n'
+        f"    {excerpt}\n"
+        '    <div class="story__actions">\n'
+        f'      <form method="post" action="{item_action}" hx-post="{item_action}" hx-target="closest .story" '
+        'hx-swap="outerHTML">\n'
+        f"        {csrf}\n"
+        f'        <button type="submit" class="btn btn-sm btn-quiet" aria-describedby="title-{article_pk}">'
+        f"{item_label}</button>\n      </form>\n"
+        f'      <form method="post" action="{remove}" hx-post="{remove}" hx-target="closest .story" '
+        'hx-swap="outerHTML">\n'
+        f"        {csrf}\n"
+        f'        <button type="submit" class="btn btn-sm btn-quiet" aria-describedby="title-{article_pk}">'
+        "Remove</button>\n      </form>\n"
+        "    </div>\n"
+        "  </div>\n"
+        f"  {image_html}\n"
+        "</li>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def list_item_cards(context, items) -> SafeString:  # noqa: ANN001
+    """The cards of a page of a reading list (`_list_item.html` for each)."""
+    csrf_token = str(context.get("csrf_token") or "")
+    now = timezone.now()
+    return SafeString("".join(list_item_card_html(item, csrf_token=csrf_token, now=now) for item in items))
+
+
+@register.simple_tag(takes_context=True)
+def list_item_card(context, item) -> SafeString:  # noqa: ANN001
+    return list_item_cards(context, [item])
