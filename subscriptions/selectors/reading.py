@@ -75,14 +75,22 @@ def cursor_decode(value: str | None) -> Cursor | None:
     return at, pk
 
 
+# The first, redundant bound (`<=` / `>=`) is one an index on the date can start from: the OR alone
+# is only a filter, and Postgres then walked the whole date index to find a story's newer neighbour.
+
+
 def _older_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
     at, pk = cursor
-    return Q(**{f"{field_name}__lt": at}) | Q(**{field_name: at, "id__lt": pk})
+    return Q(**{f"{field_name}__lte": at}) & (
+        Q(**{f"{field_name}__lt": at}) | Q(**{field_name: at, "id__lt": pk})
+    )
 
 
 def _newer_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
     at, pk = cursor
-    return Q(**{f"{field_name}__gt": at}) | Q(**{field_name: at, "id__gt": pk})
+    return Q(**{f"{field_name}__gte": at}) & (
+        Q(**{f"{field_name}__gt": at}) | Q(**{field_name: at, "id__gt": pk})
+    )
 
 
 # --- Building blocks (also used by services/reading.py) ---------------------------------------------
