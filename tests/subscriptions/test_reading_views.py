@@ -166,7 +166,8 @@ def test_it_draws_the_river_in_a_fixed_number_of_queries(signed_in, reader):
     with_10 = _river_queries(signed_in)
     add_stories(40, 10)
     with_50 = _river_queries(signed_in)
-    assert with_10 == with_50 <= 8  # session, user, river, its clusters, sources, unread count, newest id, picks
+    # session, user, river, its clusters, sources, unread count, newest id, picks
+    assert with_10 == with_50 <= 8
 
 
 # --- Mark all as read, and undo -------------------------------------------------------------------
