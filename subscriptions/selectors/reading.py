@@ -17,6 +17,7 @@ from typing import TypeVar
 from django.core.cache import BaseCache, caches
 from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 
 from articles.models import Article
@@ -97,36 +98,71 @@ def _newer_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
 
 # --- Compiled once ---------------------------------------------------------------------------------
 
-_COMPILED: dict[tuple, tuple[str, list[tuple[str | None, object]]]] = {}
-_SENTINEL_BASE = -7_300_000_000_000
+_COMPILED: dict[tuple, tuple[str, list[tuple[str | None, object]], SQLCompiler]] = {}
+_SENTINEL_INT = -7_300_000_000_000
+_SENTINEL_AT = datetime(1901, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _compiled(
+    key: tuple, build: Callable[..., QuerySet], values: dict[str, int | datetime | None]
+) -> tuple[str, list, SQLCompiler]:
+    shape = (connection.vendor, key, tuple(name for name, value in values.items() if value is None))
+    entry = _COMPILED.get(shape)
+    if entry is None:
+        sentinels: dict[str, int | datetime | None] = {}
+        by_param: dict[object, str] = {}
+        for i, (name, value) in enumerate(values.items()):
+            if value is None:
+                sentinels[name] = None
+            elif isinstance(value, datetime):
+                sentinels[name] = _SENTINEL_AT + timedelta(microseconds=i)
+                by_param[connection.ops.adapt_datetimefield_value(sentinels[name])] = name
+            else:
+                sentinels[name] = _SENTINEL_INT - i
+                by_param[sentinels[name]] = name
+        compiler = build(**sentinels).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = [(by_param.get(p) if type(p) in (int, str, datetime) else None, p) for p in params]
+        if {name for name, _ in slots if name} != set(by_param.values()):
+            raise RuntimeError(f"compiled SQL {key}: a value did not reach the parameters")
+        entry = _COMPILED[shape] = (sql, slots, compiler)
+    sql, slots, compiler = entry
+    params = []
+    for name, param in slots:
+        if name is None:
+            params.append(param)
+        elif isinstance(values[name], datetime):
+            params.append(connection.ops.adapt_datetimefield_value(values[name]))
+        else:
+            params.append(values[name])
+    return sql, params, compiler
 
 
 def compiled_sql(
-    key: tuple, build: Callable[..., QuerySet], values: dict[str, int | None]
+    key: tuple, build: Callable[..., QuerySet], values: dict[str, int | datetime | None]
 ) -> tuple[str, list]:
     """The SQL and parameters of `build(**values)`, the ORM's work done once per shape.
 
     Building and compiling a query with several Exists() subqueries costs the river about 5 ms of Python
     a query, more than Postgres takes to run it. So the queryset is built once per `key` and shape (which
-    of `values` are None) with a sentinel for each value, and its compiled parameters remember where the
-    sentinels went; each call then puts its values there. The SQL is the ORM's own, whatever the database.
+    of `values` are None) with a sentinel for each value (ids and datetimes), and its compiled parameters
+    remember where the sentinels went; each call then puts its values there. The SQL is the ORM's own,
+    whatever the database. Whatever else shapes the query (a limit, a flag) belongs in `key`.
     """
-    shape = (connection.vendor, key, tuple(name for name, value in values.items() if value is None))
-    entry = _COMPILED.get(shape)
-    if entry is None:
-        sentinels = {
-            name: None if value is None else _SENTINEL_BASE - i
-            for i, (name, value) in enumerate(values.items())
-        }
-        by_value = {v: name for name, v in sentinels.items() if v is not None}
-        query = build(**sentinels).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        slots = [(by_value.get(p) if type(p) is int else None, p) for p in params]
-        if {name for name, _ in slots if name} != set(by_value.values()):
-            raise RuntimeError(f"compiled_sql {key}: a value did not reach the parameters")
-        entry = _COMPILED[shape] = (sql, slots)
-    sql, slots = entry
-    return sql, [values[name] if name else p for name, p in slots]
+    sql, params, _ = _compiled(key, build, values)
+    return sql, params
+
+
+def compiled_rows(
+    key: tuple, build: Callable[..., QuerySet], values: dict[str, int | datetime | None]
+) -> list[tuple]:
+    """The rows of `build(**values)` (a `.values_list()` queryset) through compiled_sql, converted as the
+    ORM converts them (dates and booleans on SQLite, say)."""
+    sql, params, compiler = _compiled(key, build, values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return list(compiler.results_iter([rows]))
 
 
 # --- Building blocks (also used by services/reading.py) ---------------------------------------------
@@ -250,6 +286,128 @@ def river_for_user(
     if limit is not None:
         qs = qs[:limit]
     return qs
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherRef:
+    id: int
+    name: str
+    slug: str
+    logo_url: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class RiverStory:
+    """A river card's story: the columns river_for_user loads, as plain values."""
+
+    id: int
+    title: str
+    url: str
+    summary: str
+    lead_image_url: str
+    reading_time: int
+    published_at: datetime
+    feed_id: int
+    publisher_id: int
+    publisher: PublisherRef
+    is_read: bool
+    is_saved: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_RIVER_ROW = (
+    "id",
+    "title",
+    "url",
+    "summary",
+    "lead_image_url",
+    "reading_time",
+    "published_at",
+    "feed_id",
+    "publisher_id",
+    "publisher__name",
+    "publisher__slug",
+    "publisher__logo_url",
+    "is_read",
+    "is_saved",
+)
+
+
+def river_page_for_user(
+    *,
+    user,
+    feed_id: int | None = None,
+    folder_id: int | None = None,
+    publisher_id: int | None = None,
+    unread_only: bool = False,
+    starred_only: bool = False,
+    before: Cursor | None = None,
+    limit: int = 30,
+) -> list[RiverStory]:
+    """river_for_user's page (the same query) as RiverStory values, for the river page: its SQL is
+    compiled once per shape (compiled_rows), and no model instances are made. One query."""
+
+    def build(user, feed_id, folder_id, publisher_id, before_at, before_id) -> QuerySet:  # noqa: ANN001
+        cursor = (before_at, before_id) if before_at is not None else None
+        return river_for_user(
+            user=user,
+            feed_id=feed_id,
+            folder_id=folder_id,
+            publisher_id=publisher_id,
+            unread_only=unread_only,
+            starred_only=starred_only,
+            before=cursor,
+            limit=limit,
+        ).values_list(*_RIVER_ROW)
+
+    values = {
+        "user": user.pk,
+        "feed_id": feed_id,
+        "folder_id": folder_id,
+        "publisher_id": publisher_id,
+        "before_at": before[0] if before else None,
+        "before_id": before[1] if before else None,
+    }
+    rows = compiled_rows(("river_page", unread_only, starred_only, limit), build, values)
+    return [
+        RiverStory(
+            id=pk,
+            title=title,
+            url=url,
+            summary=summary,
+            lead_image_url=image,
+            reading_time=reading_time,
+            published_at=published_at,
+            feed_id=feed,
+            publisher_id=publisher,
+            publisher=PublisherRef(id=publisher, name=name, slug=slug, logo_url=logo),
+            is_read=bool(is_read),
+            is_saved=bool(is_saved),
+        )
+        for (
+            pk,
+            title,
+            url,
+            summary,
+            image,
+            reading_time,
+            published_at,
+            feed,
+            publisher,
+            name,
+            slug,
+            logo,
+            is_read,
+            is_saved,
+        ) in rows
+    ]
 
 
 @dataclass

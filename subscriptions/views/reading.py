@@ -159,13 +159,8 @@ def river(request: HtmxHttpRequest) -> HttpResponse:
     river_filter = RiverFilter.from_query(request.GET)
     before = selectors.cursor_decode(request.GET.get("before"))
     # One extra row tells whether there is a next page without a COUNT.
-    rows = list(
-        selectors.river_for_user(
-            user=request.user,
-            **river_filter.selector_kwargs(),
-            before=before,
-            limit=PAGE_SIZE + 1,
-        )
+    rows = selectors.river_page_for_user(
+        user=request.user, **river_filter.selector_kwargs(), before=before, limit=PAGE_SIZE + 1
     )
     stories, has_more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     next_cursor = selectors.cursor_encode(at=stories[-1].published_at, pk=stories[-1].pk) if has_more else ""

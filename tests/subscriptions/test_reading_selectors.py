@@ -20,6 +20,7 @@ from subscriptions.selectors.reading import (
     reading_lists_for_user,
     river_for_user,
     river_neighbours_for_user,
+    river_page_for_user,
     river_sources_for_user,
     river_stream_for_user,
     unread_count_for_user,
@@ -487,3 +488,45 @@ def test_next_and_previous_skip_copies(reader):
     newer = ArticleFactory(feed=b, published_at=T0 + timedelta(hours=1))
     neighbours = river_neighbours_for_user(user=reader, article=original)
     assert neighbours.older == older and neighbours.newer == newer
+
+
+def test_the_river_page_is_river_for_user_as_values_in_one_query(reader):
+    folder = FolderFactory(user=reader)
+    feeds = [SubscriptionFactory(user=reader, folder=folder if i else None).feed for i in range(3)]
+    read_later = ReadingListFactory(user=reader, is_default=True)
+    for i in range(12):
+        article = ArticleFactory(feed=feeds[i % 3], published_at=T0 - timedelta(minutes=i), reading_time=i)
+        if i % 4 == 0:
+            ReadingListItemFactory(reading_list=read_later, article=article)
+        if i % 3 == 0:
+            ReadStateFactory(user=reader, article=article)
+    _wire_story(original_feed=feeds[0], copy_feeds=[feeds[1]], published_at=T0 - timedelta(minutes=30))
+    ArticleFactory(published_at=T0)  # not followed
+    middle = list(river_for_user(user=reader, limit=20))[5]
+    shapes = [
+        {},
+        {"unread_only": True},
+        {"folder_id": folder.pk},
+        {"feed_id": feeds[2].pk, "unread_only": True},
+        {"publisher_id": feeds[1].publisher_id},
+        {"starred_only": True},
+        {"before": (middle.published_at, middle.pk)},
+        {"before": (middle.published_at, middle.pk), "unread_only": True, "folder_id": folder.pk},
+    ]
+    for kwargs in shapes:
+        expected = [
+            (a.pk, a.title, a.published_at, a.publisher.name, a.reading_time, a.is_read, a.is_saved)
+            for a in river_for_user(user=reader, limit=7, **kwargs)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            page = river_page_for_user(user=reader, limit=7, **kwargs)
+        got = [
+            (s.pk, s.title, s.published_at, s.publisher.name, s.reading_time, s.is_read, s.is_saved)
+            for s in page
+        ]
+        assert got == expected, kwargs
+        assert len(queries) == 1
+    # Another user's values go into the same compiled query: they see their own river only.
+    other = UserFactory()
+    SubscriptionFactory(user=other, feed=feeds[2])
+    assert {s.feed_id for s in river_page_for_user(user=other, limit=50)} == {feeds[2].pk}
