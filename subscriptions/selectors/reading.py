@@ -115,26 +115,27 @@ def _compiled(
             if value is None:
                 sentinels[name] = None
             elif isinstance(value, datetime):
-                sentinels[name] = _SENTINEL_AT + timedelta(microseconds=i)
-                by_param[connection.ops.adapt_datetimefield_value(sentinels[name])] = name
+                at = _SENTINEL_AT + timedelta(microseconds=i)
+                sentinels[name] = at
+                by_param[connection.ops.adapt_datetimefield_value(at)] = name
             else:
                 sentinels[name] = _SENTINEL_INT - i
-                by_param[sentinels[name]] = name
+                by_param[_SENTINEL_INT - i] = name
         compiler = build(**sentinels).query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        slots = [(by_param.get(p) if type(p) in (int, str, datetime) else None, p) for p in params]
+        compiled, compiled_params = compiler.as_sql()
+        slots: list[tuple[str | None, object]] = [
+            (by_param.get(p) if type(p) in (int, str, datetime) else None, p) for p in compiled_params
+        ]
         if {name for name, _ in slots if name} != set(by_param.values()):
             raise RuntimeError(f"compiled SQL {key}: a value did not reach the parameters")
-        entry = _COMPILED[shape] = (sql, slots, compiler)
+        entry = _COMPILED[shape] = (compiled, slots, compiler)
     sql, slots, compiler = entry
     params = []
-    for name, param in slots:
-        if name is None:
-            params.append(param)
-        elif isinstance(values[name], datetime):
-            params.append(connection.ops.adapt_datetimefield_value(values[name]))
-        else:
-            params.append(values[name])
+    for slot, param in slots:
+        given: object = param if slot is None else values[slot]
+        params.append(
+            connection.ops.adapt_datetimefield_value(given) if isinstance(given, datetime) else given
+        )
     return sql, params, compiler
 
 
@@ -162,7 +163,7 @@ def compiled_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return list(compiler.results_iter([rows]))
+    return [tuple(row) for row in compiler.results_iter([rows])]
 
 
 # --- Building blocks (also used by services/reading.py) ---------------------------------------------
