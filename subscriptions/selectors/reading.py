@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from django.core.cache import BaseCache, caches
@@ -429,21 +430,44 @@ def river_neighbours_for_user(
 ) -> Neighbours:
     """The stories just above (newer) and below (older) `article` in the river it was opened from.
 
-    Two queries. The unread filter applies only going down the river: going back up must reach the
+    Two queries, each compiled once per shape (compiled_rows); the stories come with their id, title and
+    date only. The unread filter applies only going down the river: going back up must reach the
     story just read, which the filter would now hide.
     """
-    scope = river_scope_for_user(
-        user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id, starred_only=starred_only
-    ).only("id", "title", "published_at")
-    if not starred_only:
-        scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id)
-    cursor = (article.published_at, article.pk)
-    older_qs = scope.filter(_older_than(cursor))
-    if unread_only:
-        older_qs = older_qs.filter(~_read_exists(user))
-    older = older_qs.order_by("-published_at", "-id").first()
-    newer = scope.filter(_newer_than(cursor)).order_by("published_at", "id").first()
-    return Neighbours(newer=newer, older=older)
+
+    def build(user, feed_id, folder_id, publisher_id, at, pk, *, older: bool) -> QuerySet:  # noqa: ANN001
+        scope = river_scope_for_user(
+            user=user,
+            feed_id=feed_id,
+            folder_id=folder_id,
+            publisher_id=publisher_id,
+            starred_only=starred_only,
+        )
+        if not starred_only:
+            scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id)
+        if older:
+            scope = scope.filter(_older_than((at, pk)))
+            if unread_only:
+                scope = scope.filter(~_read_exists(user))
+            scope = scope.order_by("-published_at", "-id")
+        else:
+            scope = scope.filter(_newer_than((at, pk))).order_by("published_at", "id")
+        return scope.values_list("id", "title", "published_at")[:1]
+
+    values = {
+        "user": user.pk,
+        "feed_id": feed_id,
+        "folder_id": folder_id,
+        "publisher_id": publisher_id,
+        "at": article.published_at,
+        "pk": article.pk,
+    }
+    found = {}
+    for older in (True, False):
+        key = ("river_neighbour", older, unread_only and older, starred_only)
+        rows = compiled_rows(key, partial(build, older=older), values)
+        found[older] = Article(id=rows[0][0], title=rows[0][1], published_at=rows[0][2]) if rows else None
+    return Neighbours(newer=found[False], older=found[True])
 
 
 @dataclass(frozen=True, slots=True)
