@@ -5,6 +5,7 @@ from discovery.selectors.clusters import (
     RelatedStory,
     cluster_info_for_articles,
     related_for_article,
+    syndicated_copy_of_followed_exists,
     visible_article_q,
 )
 from discovery.selectors.for_you import ForYouStory, for_you_for_user
@@ -33,6 +34,7 @@ __all__ = [
     "for_you_for_user",
     "picks_for_home",
     "related_for_article",
+    "syndicated_copy_of_followed_exists",
     "top_stories",
     "top_stories_compute",
     "top_stories_invalidate",

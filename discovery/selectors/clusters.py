@@ -137,3 +137,16 @@ def related_for_article(*, user, article: Article, limit: int = 6) -> list[Relat
     for a in sorted(similar, key=lambda a: (-order[a.pk], -a.pk))[: limit - len(out)]:
         out.append(RelatedStory(article=a, same_story=False))
     return out
+
+
+def syndicated_copy_of_followed_exists(*, feeds) -> Exists:  # noqa: ANN001 - a queryset of feed ids or a list
+    """On Article: it is a syndicated copy (the same wire text) of an article from one of `feeds`.
+
+    The river filters these out when the original is in it, so a wire story shows once, with "also in N
+    sources". (Added for the river, owner `pages`.)
+    """
+    return Exists(
+        ClusterMember.objects.filter(
+            article_id=OuterRef("pk"), is_duplicate=True, duplicate_of__feed_id__in=feeds
+        )
+    )

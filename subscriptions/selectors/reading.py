@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 from django.core.cache import BaseCache, caches
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 
 from articles.models import Article
-from subscriptions.models import Folder, ReadingList, ReadingListItem, ReadState, Subscription
+from subscriptions.models import ReadingList, ReadingListItem, ReadState, Subscription
 
 # A keyset cursor: the (published_at, id) of the last story shown; the next page starts after it.
 Cursor = tuple[datetime, int]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_QS = TypeVar("_QS", bound=QuerySet)
 _MICROSECOND = timedelta(microseconds=1)
 
 # The columns a story card shows; everything else (the full text, hashes) stays in the database.
@@ -73,14 +79,92 @@ def cursor_decode(value: str | None) -> Cursor | None:
     return at, pk
 
 
+# The first, redundant bound (`<=` / `>=`) is one an index on the date can start from: the OR alone
+# is only a filter, and Postgres then walked the whole date index to find a story's newer neighbour.
+
+
 def _older_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
     at, pk = cursor
-    return Q(**{f"{field_name}__lt": at}) | Q(**{field_name: at, "id__lt": pk})
+    return Q(**{f"{field_name}__lte": at}) & (
+        Q(**{f"{field_name}__lt": at}) | Q(**{field_name: at, "id__lt": pk})
+    )
 
 
 def _newer_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
     at, pk = cursor
-    return Q(**{f"{field_name}__gt": at}) | Q(**{field_name: at, "id__gt": pk})
+    return Q(**{f"{field_name}__gte": at}) & (
+        Q(**{f"{field_name}__gt": at}) | Q(**{field_name: at, "id__gt": pk})
+    )
+
+
+# --- Compiled once ---------------------------------------------------------------------------------
+
+_COMPILED: dict[tuple, tuple[str, list[tuple[str | None, object]], SQLCompiler]] = {}
+_SENTINEL_INT = -7_300_000_000_000
+_SENTINEL_AT = datetime(1901, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _compiled(
+    key: tuple, build: Callable[..., QuerySet], values: dict[str, int | datetime | None]
+) -> tuple[str, list, SQLCompiler]:
+    shape = (connection.vendor, key, tuple(name for name, value in values.items() if value is None))
+    entry = _COMPILED.get(shape)
+    if entry is None:
+        sentinels: dict[str, int | datetime | None] = {}
+        by_param: dict[object, str] = {}
+        for i, (name, value) in enumerate(values.items()):
+            if value is None:
+                sentinels[name] = None
+            elif isinstance(value, datetime):
+                at = _SENTINEL_AT + timedelta(microseconds=i)
+                sentinels[name] = at
+                by_param[connection.ops.adapt_datetimefield_value(at)] = name
+            else:
+                sentinels[name] = _SENTINEL_INT - i
+                by_param[_SENTINEL_INT - i] = name
+        compiler = build(**sentinels).query.get_compiler(connection=connection)
+        compiled, compiled_params = compiler.as_sql()
+        slots: list[tuple[str | None, object]] = [
+            (by_param.get(p) if type(p) in (int, str, datetime) else None, p) for p in compiled_params
+        ]
+        if {name for name, _ in slots if name} != set(by_param.values()):
+            raise RuntimeError(f"compiled SQL {key}: a value did not reach the parameters")
+        entry = _COMPILED[shape] = (compiled, slots, compiler)
+    sql, slots, compiler = entry
+    params = []
+    for slot, param in slots:
+        given: object = param if slot is None else values[slot]
+        params.append(
+            connection.ops.adapt_datetimefield_value(given) if isinstance(given, datetime) else given
+        )
+    return sql, params, compiler
+
+
+def compiled_sql(
+    key: tuple, build: Callable[..., QuerySet], values: dict[str, int | datetime | None]
+) -> tuple[str, list]:
+    """The SQL and parameters of `build(**values)`, the ORM's work done once per shape.
+
+    Building and compiling a query with several Exists() subqueries costs the river about 5 ms of Python
+    a query, more than Postgres takes to run it. So the queryset is built once per `key` and shape (which
+    of `values` are None) with a sentinel for each value (ids and datetimes), and its compiled parameters
+    remember where the sentinels went; each call then puts its values there. The SQL is the ORM's own,
+    whatever the database. Whatever else shapes the query (a limit, a flag) belongs in `key`.
+    """
+    sql, params, _ = _compiled(key, build, values)
+    return sql, params
+
+
+def compiled_rows(
+    key: tuple, build: Callable[..., QuerySet], values: dict[str, int | datetime | None]
+) -> list[tuple]:
+    """The rows of `build(**values)` (a `.values_list()` queryset) through compiled_sql, converted as the
+    ORM converts them (dates and booleans on SQLite, say)."""
+    sql, params, compiler = _compiled(key, build, values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [tuple(row) for row in compiler.results_iter([rows])]
 
 
 # --- Building blocks (also used by services/reading.py) ---------------------------------------------
@@ -111,6 +195,23 @@ def articles_visible_to_user(*, user) -> QuerySet[Article]:
     )
 
 
+def _followed_feeds(*, user, folder_id: int | None = None) -> QuerySet:
+    """The ids of the feeds the user follows (in a folder), as a subquery."""
+    subscriptions = Subscription.objects.filter(user=user)
+    if folder_id is not None:
+        subscriptions = subscriptions.filter(folder_id=folder_id)
+    return subscriptions.values("feed_id")
+
+
+def _without_copies(qs: _QS, *, user, folder_id: int | None, feed_id: int | None) -> _QS:
+    """Leave out syndicated copies whose original is in the same river: a wire story shows once (its
+    card says "also in N sources"). Discovery's clustering marks the copies."""
+    from discovery.selectors import syndicated_copy_of_followed_exists  # discovery imports this module
+
+    feeds = [feed_id] if feed_id is not None else _followed_feeds(user=user, folder_id=folder_id)
+    return qs.filter(~syndicated_copy_of_followed_exists(feeds=feeds))
+
+
 def river_scope_for_user(
     *,
     user,
@@ -130,10 +231,7 @@ def river_scope_for_user(
             folder_feeds = Subscription.objects.filter(user=user, folder_id=folder_id).values("feed_id")
             qs = qs.filter(feed_id__in=folder_feeds)
     else:
-        subscriptions = Subscription.objects.filter(user=user)
-        if folder_id is not None:
-            subscriptions = subscriptions.filter(folder_id=folder_id)
-        qs = Article.objects.filter(feed_id__in=subscriptions.values("feed_id"))
+        qs = Article.objects.filter(feed_id__in=_followed_feeds(user=user, folder_id=folder_id))
     if feed_id is not None:
         qs = qs.filter(feed_id=feed_id)
     if publisher_id is not None:
@@ -158,6 +256,9 @@ def river_for_user(
 ) -> QuerySet[Article]:
     """The user's stories, newest first by (published_at, id), with `is_read` and `is_saved` set.
 
+    A syndicated copy of a story whose original is in the same river is left out (not in the Read later
+    river, where the user chose each story).
+
     `before` is a keyset cursor (the (published_at, id) of the last story already shown): the page
     starts strictly after it, so a story arriving meanwhile never shifts or repeats a page. `after_id`
     keeps stories with a larger id (Fever's `since_id`). `limit=None` leaves the queryset unsliced for
@@ -175,6 +276,8 @@ def river_for_user(
         .only(*RIVER_COLUMNS)
         .annotate(is_read=_read_exists(user), is_saved=_saved_exists(user))
     )
+    if not starred_only:
+        qs = _without_copies(qs, user=user, folder_id=folder_id, feed_id=feed_id)
     if unread_only:
         qs = qs.filter(is_read=False)
     if before is not None:
@@ -185,6 +288,128 @@ def river_for_user(
     if limit is not None:
         qs = qs[:limit]
     return qs
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherRef:
+    id: int
+    name: str
+    slug: str
+    logo_url: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class RiverStory:
+    """A river card's story: the columns river_for_user loads, as plain values."""
+
+    id: int
+    title: str
+    url: str
+    summary: str
+    lead_image_url: str
+    reading_time: int
+    published_at: datetime
+    feed_id: int
+    publisher_id: int
+    publisher: PublisherRef
+    is_read: bool
+    is_saved: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_RIVER_ROW = (
+    "id",
+    "title",
+    "url",
+    "summary",
+    "lead_image_url",
+    "reading_time",
+    "published_at",
+    "feed_id",
+    "publisher_id",
+    "publisher__name",
+    "publisher__slug",
+    "publisher__logo_url",
+    "is_read",
+    "is_saved",
+)
+
+
+def river_page_for_user(
+    *,
+    user,
+    feed_id: int | None = None,
+    folder_id: int | None = None,
+    publisher_id: int | None = None,
+    unread_only: bool = False,
+    starred_only: bool = False,
+    before: Cursor | None = None,
+    limit: int = 30,
+) -> list[RiverStory]:
+    """river_for_user's page (the same query) as RiverStory values, for the river page: its SQL is
+    compiled once per shape (compiled_rows), and no model instances are made. One query."""
+
+    def build(user, feed_id, folder_id, publisher_id, before_at, before_id) -> QuerySet:  # noqa: ANN001
+        cursor = (before_at, before_id) if before_at is not None else None
+        return river_for_user(
+            user=user,
+            feed_id=feed_id,
+            folder_id=folder_id,
+            publisher_id=publisher_id,
+            unread_only=unread_only,
+            starred_only=starred_only,
+            before=cursor,
+            limit=limit,
+        ).values_list(*_RIVER_ROW)
+
+    values = {
+        "user": user.pk,
+        "feed_id": feed_id,
+        "folder_id": folder_id,
+        "publisher_id": publisher_id,
+        "before_at": before[0] if before else None,
+        "before_id": before[1] if before else None,
+    }
+    rows = compiled_rows(("river_page", unread_only, starred_only, limit), build, values)
+    return [
+        RiverStory(
+            id=pk,
+            title=title,
+            url=url,
+            summary=summary,
+            lead_image_url=image,
+            reading_time=reading_time,
+            published_at=published_at,
+            feed_id=feed,
+            publisher_id=publisher,
+            publisher=PublisherRef(id=publisher, name=name, slug=slug, logo_url=logo),
+            is_read=bool(is_read),
+            is_saved=bool(is_saved),
+        )
+        for (
+            pk,
+            title,
+            url,
+            summary,
+            image,
+            reading_time,
+            published_at,
+            feed,
+            publisher,
+            name,
+            slug,
+            logo,
+            is_read,
+            is_saved,
+        ) in rows
+    ]
 
 
 @dataclass
@@ -205,39 +430,84 @@ def river_neighbours_for_user(
 ) -> Neighbours:
     """The stories just above (newer) and below (older) `article` in the river it was opened from.
 
-    Two queries. The unread filter applies only going down the river: going back up must reach the
+    Two queries, each compiled once per shape (compiled_rows); the stories come with their id, title and
+    date only. The unread filter applies only going down the river: going back up must reach the
     story just read, which the filter would now hide.
     """
-    scope = river_scope_for_user(
-        user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id, starred_only=starred_only
-    ).only("id", "title", "published_at")
-    cursor = (article.published_at, article.pk)
-    older_qs = scope.filter(_older_than(cursor))
-    if unread_only:
-        older_qs = older_qs.filter(~_read_exists(user))
-    older = older_qs.order_by("-published_at", "-id").first()
-    newer = scope.filter(_newer_than(cursor)).order_by("published_at", "id").first()
-    return Neighbours(newer=newer, older=older)
+
+    def build(user, feed_id, folder_id, publisher_id, at, pk, *, older: bool) -> QuerySet:  # noqa: ANN001
+        scope = river_scope_for_user(
+            user=user,
+            feed_id=feed_id,
+            folder_id=folder_id,
+            publisher_id=publisher_id,
+            starred_only=starred_only,
+        )
+        if not starred_only:
+            scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id)
+        if older:
+            scope = scope.filter(_older_than((at, pk)))
+            if unread_only:
+                scope = scope.filter(~_read_exists(user))
+            scope = scope.order_by("-published_at", "-id")
+        else:
+            scope = scope.filter(_newer_than((at, pk))).order_by("published_at", "id")
+        return scope.values_list("id", "title", "published_at")[:1]
+
+    values = {
+        "user": user.pk,
+        "feed_id": feed_id,
+        "folder_id": folder_id,
+        "publisher_id": publisher_id,
+        "at": article.published_at,
+        "pk": article.pk,
+    }
+    found = {}
+    for older in (True, False):
+        key = ("river_neighbour", older, unread_only and older, starred_only)
+        rows = compiled_rows(key, partial(build, older=older), values)
+        found[older] = Article(id=rows[0][0], title=rows[0][1], published_at=rows[0][2]) if rows else None
+    return Neighbours(newer=found[False], older=found[True])
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFolder:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One subscription as the river's menu shows it: plain values, no model instances (a reader may
+    follow hundreds of feeds, and the menu is drawn on every river page)."""
+
+    pk: int
+    feed_id: int
+    folder_id: int | None
+    publisher_id: int
+    publisher_name: str
+    display_title: str
+    folder: SourceFolder | None
 
 
 @dataclass
 class RiverSources:
     """What the user follows, grouped by folder: the river's "showing" menu and its heading."""
 
-    subscriptions: list[Subscription]
+    subscriptions: list[Source]
 
     @property
-    def groups(self) -> list[tuple[Folder | None, list[Subscription]]]:
+    def groups(self) -> list[tuple[SourceFolder | None, list[Source]]]:
         """(folder, its subscriptions) by folder name, then (None, subscriptions in no folder)."""
-        by_folder: dict[int, tuple[Folder, list[Subscription]]] = {}
-        loose: list[Subscription] = []
+        by_folder: dict[int, tuple[SourceFolder, list[Source]]] = {}
+        loose: list[Source] = []
         for sub in self.subscriptions:
             if sub.folder is None:
                 loose.append(sub)
             else:
                 by_folder.setdefault(sub.folder.pk, (sub.folder, []))[1].append(sub)
         ordered = sorted(by_folder.values(), key=lambda group: group[0].name.casefold())
-        groups: list[tuple[Folder | None, list[Subscription]]] = list(ordered)
+        groups: list[tuple[SourceFolder | None, list[Source]]] = list(ordered)
         if loose:
             groups.append((None, loose))
         return groups
@@ -250,30 +520,43 @@ class RiverSources:
                 return sub.display_title
             if folder_id and sub.folder_id == folder_id and sub.folder is not None:
                 return sub.folder.name
-            if publisher_id and sub.feed.publisher_id == publisher_id:
-                return sub.feed.publisher.name
+            if publisher_id and sub.publisher_id == publisher_id:
+                return sub.publisher_name
         return "Stories" if (folder_id or feed_id or publisher_id) else "All stories"
 
 
 def river_sources_for_user(*, user) -> RiverSources:
-    """The user's subscriptions with feed, publisher and folder, sorted by title. One query."""
-    subscriptions = list(
-        Subscription.objects.filter(user=user)
-        .select_related("feed", "feed__publisher", "folder")
-        .only(
-            "id",
-            "title",
-            "feed_id",
-            "folder_id",
-            "feed__id",
-            "feed__title",
-            "feed__publisher_id",
-            "feed__publisher__id",
-            "feed__publisher__name",
-            "folder__id",
-            "folder__name",
-        )
+    """The user's subscriptions with feed, publisher and folder names, sorted by title. One query."""
+    rows = Subscription.objects.filter(user=user).values_list(
+        "id",
+        "feed_id",
+        "folder_id",
+        "title",
+        "feed__title",
+        "feed__publisher_id",
+        "feed__publisher__name",
+        "folder__name",
     )
+    folders: dict[int, SourceFolder] = {}
+    subscriptions = []
+    for pk, feed_id, folder_id, title, feed_title, publisher_id, publisher_name, folder_name in rows:
+        folder = None
+        if folder_id is not None:
+            folder = folders.get(folder_id) or folders.setdefault(
+                folder_id, SourceFolder(folder_id, folder_name)
+            )
+        subscriptions.append(
+            Source(
+                pk=pk,
+                feed_id=feed_id,
+                folder_id=folder_id,
+                publisher_id=publisher_id,
+                publisher_name=publisher_name,
+                # Subscription.display_title, from the values
+                display_title=title or feed_title or publisher_name,
+                folder=folder,
+            )
+        )
     subscriptions.sort(key=lambda sub: sub.display_title.casefold())
     return RiverSources(subscriptions=subscriptions)
 
@@ -321,8 +604,19 @@ def unread_count_for_user(
     The river page shows "999+" past the cap: counting every unread story of a large river costs as much
     as reading them all, and nobody needs the exact number beyond a thousand.
     """
-    scope = river_scope_for_user(user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id)
-    return scope.filter(~_read_exists(user)).order_by().values("id")[:cap].count()
+
+    def build(user, feed_id, folder_id, publisher_id) -> QuerySet:  # noqa: ANN001
+        scope = river_scope_for_user(
+            user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id
+        )
+        scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id)
+        return scope.filter(~_read_exists(user)).order_by().values("id")[:cap]
+
+    values = {"user": user.pk, "feed_id": feed_id, "folder_id": folder_id, "publisher_id": publisher_id}
+    sql, params = compiled_sql(("unread_count", cap), build, values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)
+        return cursor.fetchone()[0]
 
 
 def article_latest_id() -> int:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
+from discovery.selectors import cluster_info_for_articles
 from subscriptions.selectors import reading as selectors
 from subscriptions.services import reading as services
 
@@ -158,15 +159,14 @@ def river(request: HtmxHttpRequest) -> HttpResponse:
     river_filter = RiverFilter.from_query(request.GET)
     before = selectors.cursor_decode(request.GET.get("before"))
     # One extra row tells whether there is a next page without a COUNT.
-    rows = list(
-        selectors.river_for_user(
-            user=request.user, **river_filter.selector_kwargs(), before=before, limit=PAGE_SIZE + 1
-        )
+    rows = selectors.river_page_for_user(
+        user=request.user, **river_filter.selector_kwargs(), before=before, limit=PAGE_SIZE + 1
     )
     stories, has_more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     next_cursor = selectors.cursor_encode(at=stories[-1].published_at, pk=stories[-1].pk) if has_more else ""
     context = {
         "stories": stories,
+        "cluster_infos": cluster_info_for_articles(article_ids=[story.pk for story in stories]),
         "river_filter": river_filter,
         "next_url": _river_url(river_filter, before=next_cursor) if has_more else "",
         "article_query": river_filter.query(),
@@ -280,6 +280,7 @@ def _article_fragment(
     template = "subscriptions/reading/_read_button.html"
     if fragment == "card":
         template = "subscriptions/reading/_story.html"
+        context["cluster_infos"] = cluster_info_for_articles(article_ids=[article.pk])
     elif fragment == "save":
         template = "subscriptions/reading/_save_button.html"
     elif fragment == "list" and in_list is not None:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from discovery.models import ClusterMember, StoryCluster
 from subscriptions.selectors.reading import (
     article_get_for_user,
     cursor_decode,
@@ -19,7 +20,9 @@ from subscriptions.selectors.reading import (
     reading_lists_for_user,
     river_for_user,
     river_neighbours_for_user,
+    river_page_for_user,
     river_sources_for_user,
+    river_stream_for_user,
     unread_count_for_user,
     unread_counts_for_user,
 )
@@ -399,3 +402,131 @@ def test_it_hides_another_users_page_save(reader):
         page_save_status_for_user(user=UserFactory(), token=status.token)
     with pytest.raises(Http404):
         page_save_status_for_user(user=reader, token="not-a-token")
+
+
+# --- Syndicated copies: a wire story once ---------------------------------------------------------
+
+
+def _wire_story(*, original_feed, copy_feeds, published_at):
+    """An original in `original_feed` and a syndicated copy of it in each of `copy_feeds`, clustered
+    the way discovery's clustering marks them (ClusterMember.is_duplicate, duplicate_of)."""
+    cluster = StoryCluster.objects.create(first_published_at=published_at, last_published_at=published_at)
+    original = ArticleFactory(feed=original_feed, published_at=published_at)
+    ClusterMember.objects.create(article=original, cluster=cluster)
+    copies = []
+    for i, feed in enumerate(copy_feeds):
+        copy = ArticleFactory(feed=feed, published_at=published_at + timedelta(minutes=i + 1))
+        ClusterMember.objects.create(article=copy, cluster=cluster, is_duplicate=True, duplicate_of=original)
+        copies.append(copy)
+    return original, copies
+
+
+def test_the_river_shows_a_wire_story_once(reader):
+    a, b, c = (SubscriptionFactory(user=reader).feed for _ in range(3))
+    original, copies = _wire_story(original_feed=a, copy_feeds=[b, c], published_at=T0)
+    own = ArticleFactory(feed=b, published_at=T0 - timedelta(hours=1))
+    assert _ids(river_for_user(user=reader)) == [original.pk, own.pk]
+    assert unread_count_for_user(user=reader) == 2
+    # Read or not, the copy stays out: it is the story the reader has seen.
+    ReadStateFactory(user=reader, article=original)
+    assert _ids(river_for_user(user=reader, unread_only=True)) == [own.pk]
+    # The API clients keep every article (they sync ids, and mark the copies read themselves).
+    assert set(_ids(river_stream_for_user(user=reader))) == {original.pk, own.pk, *(x.pk for x in copies)}
+
+
+def test_a_copy_shows_when_its_original_is_not_in_the_river(reader):
+    followed_feed = SubscriptionFactory(user=reader).feed
+    folder = FolderFactory(user=reader)
+    in_folder = SubscriptionFactory(user=reader, folder=folder).feed
+    original, (copy,) = _wire_story(original_feed=FeedFactory(), copy_feeds=[followed_feed], published_at=T0)
+    assert _ids(river_for_user(user=reader)) == [copy.pk]
+    # Narrowed to one feed or folder, a copy whose original lies outside it shows.
+    original2, (copy2,) = _wire_story(original_feed=followed_feed, copy_feeds=[in_folder], published_at=T0)
+    assert copy2.pk not in _ids(river_for_user(user=reader))
+    assert _ids(river_for_user(user=reader, folder_id=folder.pk)) == [copy2.pk]
+    assert _ids(river_for_user(user=reader, feed_id=in_folder.pk)) == [copy2.pk]
+    assert unread_count_for_user(user=reader, feed_id=in_folder.pk) == 1
+    # In Read later, the reader chose each story: a saved copy shows.
+    read_later = ReadingListFactory(user=reader, is_default=True)
+    ReadingListItemFactory(reading_list=read_later, article=copy2)
+    assert _ids(river_for_user(user=reader, starred_only=True)) == [copy2.pk]
+
+
+def test_keyset_pages_skip_copies_without_gaps_or_repeats(reader):
+    feeds = [SubscriptionFactory(user=reader).feed for _ in range(3)]
+    expected = []
+    for i in range(7):
+        at = T0 - timedelta(hours=i)
+        if i % 2:
+            original, _ = _wire_story(original_feed=feeds[0], copy_feeds=feeds[1:], published_at=at)
+            expected.append(original.pk)
+        else:
+            expected.append(ArticleFactory(feed=feeds[i % 3], published_at=at).pk)
+    seen, cursor = [], None
+    while True:
+        page = list(river_for_user(user=reader, before=cursor, limit=2))
+        seen += [a.pk for a in page]
+        if len(page) < 2:
+            break
+        cursor = (page[-1].published_at, page[-1].pk)
+    assert seen == expected
+
+
+def test_the_river_with_copies_still_takes_one_query(reader):
+    feeds = [SubscriptionFactory(user=reader).feed for _ in range(2)]
+    for i in range(5):
+        _wire_story(original_feed=feeds[0], copy_feeds=[feeds[1]], published_at=T0 - timedelta(hours=i))
+    with CaptureQueriesContext(connection) as queries:
+        page = list(river_for_user(user=reader, unread_only=True))
+    assert len(page) == 5 and len(queries) == 1
+
+
+def test_next_and_previous_skip_copies(reader):
+    a, b = (SubscriptionFactory(user=reader).feed for _ in range(2))
+    older = ArticleFactory(feed=a, published_at=T0 - timedelta(hours=2))
+    original, (copy,) = _wire_story(original_feed=a, copy_feeds=[b], published_at=T0 - timedelta(hours=1))
+    newer = ArticleFactory(feed=b, published_at=T0 + timedelta(hours=1))
+    neighbours = river_neighbours_for_user(user=reader, article=original)
+    assert neighbours.older == older and neighbours.newer == newer
+
+
+def test_the_river_page_is_river_for_user_as_values_in_one_query(reader):
+    folder = FolderFactory(user=reader)
+    feeds = [SubscriptionFactory(user=reader, folder=folder if i else None).feed for i in range(3)]
+    read_later = ReadingListFactory(user=reader, is_default=True)
+    for i in range(12):
+        article = ArticleFactory(feed=feeds[i % 3], published_at=T0 - timedelta(minutes=i), reading_time=i)
+        if i % 4 == 0:
+            ReadingListItemFactory(reading_list=read_later, article=article)
+        if i % 3 == 0:
+            ReadStateFactory(user=reader, article=article)
+    _wire_story(original_feed=feeds[0], copy_feeds=[feeds[1]], published_at=T0 - timedelta(minutes=30))
+    ArticleFactory(published_at=T0)  # not followed
+    middle = list(river_for_user(user=reader, limit=20))[5]
+    shapes = [
+        {},
+        {"unread_only": True},
+        {"folder_id": folder.pk},
+        {"feed_id": feeds[2].pk, "unread_only": True},
+        {"publisher_id": feeds[1].publisher_id},
+        {"starred_only": True},
+        {"before": (middle.published_at, middle.pk)},
+        {"before": (middle.published_at, middle.pk), "unread_only": True, "folder_id": folder.pk},
+    ]
+    for kwargs in shapes:
+        expected = [
+            (a.pk, a.title, a.published_at, a.publisher.name, a.reading_time, a.is_read, a.is_saved)
+            for a in river_for_user(user=reader, limit=7, **kwargs)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            page = river_page_for_user(user=reader, limit=7, **kwargs)
+        got = [
+            (s.pk, s.title, s.published_at, s.publisher.name, s.reading_time, s.is_read, s.is_saved)
+            for s in page
+        ]
+        assert got == expected, kwargs
+        assert len(queries) == 1
+    # Another user's values go into the same compiled query: they see their own river only.
+    other = UserFactory()
+    SubscriptionFactory(user=other, feed=feeds[2])
+    assert {s.feed_id for s in river_page_for_user(user=other, limit=50)} == {feeds[2].pk}

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from discovery.models import ClusterMember, StoryCluster
 from subscriptions.models import ReadingListItem, ReadState
 from tests.factories import (
     ArticleFactory,
@@ -165,7 +166,8 @@ def test_it_draws_the_river_in_a_fixed_number_of_queries(signed_in, reader):
     with_10 = _river_queries(signed_in)
     add_stories(40, 10)
     with_50 = _river_queries(signed_in)
-    assert with_10 == with_50 <= 10
+    # session, user, river, its clusters, sources, unread count, newest id, picks
+    assert with_10 == with_50 <= 8
 
 
 # --- Mark all as read, and undo -------------------------------------------------------------------
@@ -386,3 +388,46 @@ def test_a_second_user_cannot_touch_read_state_or_saves_by_guessing_ids(client, 
             assert response.status_code == 404, name
     assert ReadState.objects.filter(article=private).count() == 1
     assert ReadingListItem.objects.filter(article=private).count() == 1
+
+
+# --- A wire story once ----------------------------------------------------------------------------
+
+
+def test_the_river_shows_a_wire_story_once_with_its_other_sources(signed_in, reader):
+    feeds = [SubscriptionFactory(user=reader).feed for _ in range(3)]
+    cluster = StoryCluster.objects.create(first_published_at=T0, last_published_at=T0)
+    original = ArticleFactory(feed=feeds[0], published_at=T0, title="Wire story")
+    ClusterMember.objects.create(article=original, cluster=cluster)
+    copies = []
+    for i, feed in enumerate(feeds[1:]):
+        copy = ArticleFactory(feed=feed, published_at=T0 + timedelta(minutes=i + 1), title="Wire story")
+        ClusterMember.objects.create(article=copy, cluster=cluster, is_duplicate=True, duplicate_of=original)
+        copies.append(copy)
+    response = signed_in.get(reverse("subscriptions:river"))
+    assert _story_ids(response) == [original.pk]
+    body = response.content.decode()
+    assert "Also in 2 sources" in body
+    for copy in copies:
+        assert copy.publisher.name in body  # named in the "also in" title
+    assert "1 unread from what you follow" in body  # the copies are not counted
+
+
+def test_the_river_with_wire_stories_takes_a_fixed_number_of_queries(signed_in, reader):
+    feeds = [SubscriptionFactory(user=reader).feed for _ in range(2)]
+
+    def add_stories(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            at = T0 - timedelta(minutes=i)
+            cluster = StoryCluster.objects.create(first_published_at=at, last_published_at=at)
+            original = ArticleFactory(feed=feeds[0], published_at=at)
+            ClusterMember.objects.create(article=original, cluster=cluster)
+            copy = ArticleFactory(feed=feeds[1], published_at=at)
+            ClusterMember.objects.create(
+                article=copy, cluster=cluster, is_duplicate=True, duplicate_of=original
+            )
+
+    add_stories(5, 0)
+    with_5 = _river_queries(signed_in)
+    add_stories(40, 5)
+    with_45 = _river_queries(signed_in)
+    assert with_5 == with_45 <= 8
