@@ -314,7 +314,12 @@ def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
         page = None
     except FetchError:
         page = None
-    extracted = extract_article(page.content, url=page.url) if page is not None and page.content else None
+    extracted = (
+        # The feed gave the date; the byline is searched for only when the feed had none.
+        extract_article(page.content, url=page.url, search_author=not article.author, find_published=False)
+        if page is not None and page.content
+        else None
+    )
 
     chosen = choose_content(extracted, feed_text=article.text, feed_html=article.content_html)
     fields: dict = {"updated_at": timezone.now()}
