@@ -43,7 +43,7 @@ from articles.fetching import (
 from articles.models import Article, Feed
 from articles.parsing import FeedParseError, parse_feed
 from articles.retention import retention_cutoff
-from articles.sanitizing import content_hash, html_to_text, reading_time_minutes, sanitize_html, word_count
+from articles.sanitizing import content_hash, reading_time_minutes
 from articles.store import articles_upsert, excerpt, guid_hash
 from newsreader import metrics
 
@@ -411,14 +411,12 @@ def _extraction_fields(article: Article, page: FetchResult | FetchError | None) 
     chosen = choose_content(extracted, feed_text=article.text, feed_html=article.content_html)
     fields: dict = {"updated_at": timezone.now()}
     if chosen.source == "extracted" and extracted is not None:
-        html = sanitize_html(chosen.html, base_url=page.url)
-        text = html_to_text(html)
-        words = word_count(text)
+        # extract_article sanitized its HTML and took the text of that: nothing to do twice
         fields.update(
-            content_html=html,
-            text=text,
-            word_count=words,
-            reading_time=reading_time_minutes(words),
+            content_html=extracted.content_html,
+            text=extracted.text,
+            word_count=extracted.word_count,
+            reading_time=reading_time_minutes(extracted.word_count),
             extraction_status=Article.Extraction.EXTRACTED,
         )
         if extracted.lead_image_url and not article.lead_image_url:
@@ -459,9 +457,9 @@ def page_ingest(*, url: str) -> Article:
     publisher = services.publisher_for_site(site_url=site, name=host.removeprefix("www."))
     extracted = extract_article(page.content, url=page.url)
     now = timezone.now()
-    html = sanitize_html(extracted.content_html, base_url=page.url) if extracted else ""
-    text = html_to_text(html)
-    words = word_count(text)
+    html = extracted.content_html if extracted else ""  # sanitized by extract_article
+    text = extracted.text if extracted else ""
+    words = extracted.word_count if extracted else 0
     defaults = dict(
         guid=page.url,
         url=page.url[:2048],

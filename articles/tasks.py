@@ -90,7 +90,7 @@ def articles_extract(article_ids: list[int]) -> int:
     """article_extract for a batch: pages fetched concurrently while the others are extracted, one
     transaction. A story whose page met a passing network error goes to article_extract to be retried."""
     from articles.pipeline import articles_extract as run
-    from discovery.tasks import article_cluster
+    from discovery.tasks import articles_cluster
 
     outcome = run(
         article_ids=article_ids, concurrency=settings.EXTRACT_FETCH_CONCURRENCY, retry_transient=True
@@ -98,8 +98,8 @@ def articles_extract(article_ids: list[int]) -> int:
     for article_id in outcome.transient:
         # this batch was the first attempt: the single task makes the remaining ones
         article_extract.apply_async((article_id,), countdown=30, retries=1)
-    for article_id in outcome.statuses:
-        article_cluster.delay(article_id)
+    if outcome.statuses:
+        articles_cluster.delay(list(outcome.statuses))
     return len(outcome.statuses)
 
 

@@ -23,6 +23,7 @@ from trafilatura.metadata import examine_meta, extract_author, extract_meta_json
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
+from articles.sanitizing.html import sanitize_html
 from articles.sanitizing.text import html_to_text, word_count
 from articles.sanitizing.urls import clean_url
 
@@ -71,7 +72,7 @@ class Extracted:
     lead_image_url: str
     language: str  # ISO 639 primary subtag ("en"), or ""
     text: str  # plain text of content_html
-    content_html: str  # NOT sanitized: the caller sanitizes before storing or showing it
+    content_html: str  # sanitized (sanitize_html against the page URL): safe to store and show
     word_count: int
 
 
@@ -261,7 +262,7 @@ def extract_article(
         _drop_repeated_title(body, title)
         _flatten_galleries(body)
         lead_image = clean_url(metadata.image or "", base_url=url) or _first_image(body, url)
-        content_html = _body_html(body)
+        content_html = sanitize_html(_body_html(body), base_url=url)
     except Exception:  # noqa: BLE001 -- as above: the tree came from a hostile page
         logger.warning("extraction output unusable", extra={"url": url}, exc_info=True)
         return None
