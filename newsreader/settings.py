@@ -150,7 +150,7 @@ FEED_LEASE_SECONDS = env_int("FEED_LEASE_SECONDS", 600)
 EXTRACT_STALE_SECONDS = env_int("EXTRACT_STALE_SECONDS", 900)
 # How many stories one extraction task takes, and how many of their pages are fetched at once meanwhile.
 EXTRACT_TASK_BATCH = env_int("EXTRACT_TASK_BATCH", 25)
-EXTRACT_FETCH_CONCURRENCY = env_int("EXTRACT_FETCH_CONCURRENCY", 10)
+EXTRACT_FETCH_CONCURRENCY = env_int("EXTRACT_FETCH_CONCURRENCY", 6)
 
 # --- Accounts -------------------------------------------------------------------------------------
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
