@@ -43,7 +43,7 @@ from articles.fetching import (
 from articles.models import Article, Feed
 from articles.parsing import FeedParseError, parse_feed
 from articles.retention import retention_cutoff
-from articles.sanitizing import content_hash, html_to_text, reading_time_minutes, sanitize_html, word_count
+from articles.sanitizing import content_hash, reading_time_minutes
 from articles.store import articles_upsert, excerpt, guid_hash
 from newsreader import metrics
 
@@ -291,6 +291,9 @@ def _record_failure(
 # --- Extraction ----------------------------------------------------------------------------------
 
 
+_EXTRACT_FIELDS = ("id", "url", "title", "author", "content_html", "text", "lead_image_url", "language")
+
+
 def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
     """Fetch the story's page and keep its full text, unless the feed already carried more.
 
@@ -300,33 +303,120 @@ def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
     """
     article = (
         Article.objects.filter(id=article_id, extraction_status=Article.Extraction.PENDING)
-        .only("id", "url", "title", "author", "content_html", "text", "lead_image_url", "language")
+        .only(*_EXTRACT_FIELDS)
         .first()
     )
     if article is None:
         return "skipped"
     started = time.monotonic()
     try:
-        page = fetch(article.url, accept=ACCEPT_HTML)
+        page: FetchResult | FetchError | None = fetch(article.url, accept=ACCEPT_HTML)
     except TransientFetchError:
         if raise_transient:
             raise
         page = None
     except FetchError:
         page = None
-    extracted = extract_article(page.content, url=page.url) if page is not None and page.content else None
+    fields = _extraction_fields(article, page)
+    # Another worker may have done it meanwhile: write only if the story is still waiting.
+    Article.objects.filter(id=article.id, extraction_status=Article.Extraction.PENDING).update(**fields)
+    metrics.observe_extraction_seconds(time.monotonic() - started)
+    return fields["extraction_status"]
 
+
+@dataclass
+class ExtractOutcome:
+    statuses: dict[int, str] = field(default_factory=dict)  # article id -> new status, for those written
+    transient: list[int] = field(default_factory=list)  # a passing fetch error, left pending for a retry
+
+
+def articles_extract(
+    *, article_ids: list[int], concurrency: int, retry_transient: bool = False
+) -> ExtractOutcome:
+    """article_extract for many stories: their pages are fetched `concurrency` at a time in a helper
+    thread while this one extracts the pages already in, and the results are written in one transaction.
+
+    Safe to repeat, as article_extract. With retry_transient, a story whose page met a passing fetch error
+    is left pending and listed in `transient` (the caller retries it); otherwise it keeps the feed's text.
+    """
+    outcome = ExtractOutcome()
+    articles = list(
+        Article.objects.filter(id__in=article_ids, extraction_status=Article.Extraction.PENDING)
+        .only(*_EXTRACT_FIELDS)
+        .order_by("id")
+    )
+    if not articles:
+        return outcome
+    answers: queue.Queue[tuple[Article, FetchResult | FetchError]] = queue.Queue()
+    fetcher = threading.Thread(
+        target=asyncio.run, args=(_fetch_pages(articles, concurrency, answers.put),), daemon=True
+    )
+    fetcher.start()
+    updates: list[tuple[int, dict]] = []
+    seconds: list[float] = []  # each story's extraction, the wait for its page left out
+    # Every story gets exactly one answer (an error at worst); the timeout only guards against a bug.
+    deadline = settings.FETCH_TOTAL_TIMEOUT * (len(articles) / concurrency + 1) + 60
+    for _ in articles:
+        article, page = answers.get(timeout=deadline)
+        if isinstance(page, TransientFetchError) and retry_transient:
+            outcome.transient.append(article.id)
+            continue
+        started = time.monotonic()
+        updates.append((article.id, _extraction_fields(article, page)))
+        seconds.append(time.monotonic() - started)
+    fetcher.join(timeout=5)
+    with transaction.atomic():
+        for article_id, fields in updates:
+            # Another worker may have done it meanwhile: write only if the story is still waiting.
+            written = Article.objects.filter(
+                id=article_id, extraction_status=Article.Extraction.PENDING
+            ).update(**fields)
+            if written:
+                outcome.statuses[article_id] = fields["extraction_status"]
+    for each in seconds:
+        metrics.observe_extraction_seconds(each)
+    return outcome
+
+
+async def _fetch_pages(articles: list[Article], concurrency: int, deliver) -> None:
+    limit = asyncio.Semaphore(concurrency)
+    async with async_fetch_client() as client:
+
+        async def one(article: Article) -> None:
+            async with limit:
+                try:
+                    page: FetchResult | FetchError = await afetch(
+                        article.url, accept=ACCEPT_HTML, client=client
+                    )
+                except FetchError as exc:
+                    page = exc
+                except Exception as exc:  # a bug must not leave the consumer waiting
+                    logger.exception("page fetch crashed", extra={"article_id": article.id})
+                    page = FetchError(f"internal error while fetching: {exc.__class__.__name__}")
+            deliver((article, page))
+
+        await asyncio.gather(*(one(article) for article in articles))
+
+
+def _extraction_fields(article: Article, page: FetchResult | FetchError | None) -> dict:
+    """The fields a story gets from its fetched page (or from a failed fetch): its extracted text when
+    that beats the feed's, else the feed's text stays and only the status changes."""
+    if isinstance(page, FetchError) or page is None or not page.content:
+        extracted = None
+    else:
+        # The feed gave the date; the byline is searched for only when the feed had none.
+        extracted = extract_article(
+            page.content, url=page.url, search_author=not article.author, find_published=False
+        )
     chosen = choose_content(extracted, feed_text=article.text, feed_html=article.content_html)
     fields: dict = {"updated_at": timezone.now()}
     if chosen.source == "extracted" and extracted is not None:
-        html = sanitize_html(chosen.html, base_url=page.url if page else article.url)
-        text = html_to_text(html)
-        words = word_count(text)
+        # extract_article sanitized its HTML and took the text of that: nothing to do twice
         fields.update(
-            content_html=html,
-            text=text,
-            word_count=words,
-            reading_time=reading_time_minutes(words),
+            content_html=extracted.content_html,
+            text=extracted.text,
+            word_count=extracted.word_count,
+            reading_time=reading_time_minutes(extracted.word_count),
             extraction_status=Article.Extraction.EXTRACTED,
         )
         if extracted.lead_image_url and not article.lead_image_url:
@@ -339,10 +429,7 @@ def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
             fields["language"] = extracted.language[:20]
     else:
         fields["extraction_status"] = Article.Extraction.FEED if article.text else Article.Extraction.FAILED
-    # Another worker may have done it meanwhile: write only if the story is still waiting.
-    Article.objects.filter(id=article.id, extraction_status=Article.Extraction.PENDING).update(**fields)
-    metrics.observe_extraction_seconds(time.monotonic() - started)
-    return fields["extraction_status"]
+    return fields
 
 
 def articles_pending_extraction(*, older_than: timedelta, limit: int = 1000) -> list[int]:
@@ -370,9 +457,9 @@ def page_ingest(*, url: str) -> Article:
     publisher = services.publisher_for_site(site_url=site, name=host.removeprefix("www."))
     extracted = extract_article(page.content, url=page.url)
     now = timezone.now()
-    html = sanitize_html(extracted.content_html, base_url=page.url) if extracted else ""
-    text = html_to_text(html)
-    words = word_count(text)
+    html = extracted.content_html if extracted else ""  # sanitized by extract_article
+    text = extracted.text if extracted else ""
+    words = extracted.word_count if extracted else 0
     defaults = dict(
         guid=page.url,
         url=page.url[:2048],

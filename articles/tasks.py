@@ -33,8 +33,7 @@ def feeds_refresh_batch(feed_ids: list[int]) -> int:
     from articles.pipeline import feeds_refresh
 
     outcomes = feeds_refresh(feed_ids=feed_ids, concurrency=settings.FETCH_CONCURRENCY)
-    for outcome in outcomes:
-        _after_store(outcome.new_article_ids)
+    _after_store([article_id for outcome in outcomes for article_id in outcome.new_article_ids])
     return sum(o.new for o in outcomes)
 
 
@@ -52,9 +51,17 @@ def _after_store(article_ids: list[int]) -> None:
     """New stories get their full text first, when enabled; clustering follows once the text is final."""
     from discovery.tasks import article_cluster
 
-    follow_up = article_extract if settings.EXTRACT_FULL_TEXT else article_cluster
+    if settings.EXTRACT_FULL_TEXT:
+        _extract_in_batches(article_ids)
+        return
     for article_id in article_ids:
-        follow_up.delay(article_id)
+        article_cluster.delay(article_id)
+
+
+def _extract_in_batches(article_ids: list[int]) -> None:
+    size = max(1, settings.EXTRACT_TASK_BATCH)
+    for start in range(0, len(article_ids), size):
+        articles_extract.delay(article_ids[start : start + size])
 
 
 @shared_task(
@@ -78,12 +85,29 @@ def article_extract(self, article_id: int) -> str:
     return status
 
 
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def articles_extract(article_ids: list[int]) -> int:
+    """article_extract for a batch: pages fetched concurrently while the others are extracted, one
+    transaction. A story whose page met a passing network error goes to article_extract to be retried."""
+    from articles.pipeline import articles_extract as run
+    from discovery.tasks import articles_cluster
+
+    outcome = run(
+        article_ids=article_ids, concurrency=settings.EXTRACT_FETCH_CONCURRENCY, retry_transient=True
+    )
+    for article_id in outcome.transient:
+        # this batch was the first attempt: the single task makes the remaining ones
+        article_extract.apply_async((article_id,), countdown=30, retries=1)
+    if outcome.statuses:
+        articles_cluster.delay(list(outcome.statuses))
+    return len(outcome.statuses)
+
+
 @shared_task(acks_late=True)
 def articles_enqueue_pending_extraction() -> int:
     """Beat: stories whose extraction task was lost (a worker died) are queued again."""
     from articles.pipeline import articles_pending_extraction
 
     ids = articles_pending_extraction(older_than=timedelta(seconds=settings.EXTRACT_STALE_SECONDS))
-    for article_id in ids:
-        article_extract.delay(article_id)
+    _extract_in_batches(ids)
     return len(ids)

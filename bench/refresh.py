@@ -194,7 +194,9 @@ def _redis_cpu() -> float | None:
 
 def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: float) -> dict:  # noqa: ANN001
     """Start the extraction worker on the queued tasks and count finished stories until all are done or
-    `cap_s` passes. The rate counts from the first finished story, so worker start-up is not in it."""
+    `cap_s` passes. The rate and the CPU a story count from the first finished stories to the last ones
+    seen, so worker start-up and warm-up are not in them (the floor warms up before it times), and neither
+    is the work in hand when the window closes (a task writes its stories together, at its end)."""
     query = "SELECT count(*) FROM articles_article WHERE created_at >= %s AND extraction_status <> 'pending'"
     base = conn.execute(query, (since,)).fetchone()[0]
     with MemorySampler([]) as memory:
@@ -202,26 +204,30 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         worker.start()
         memory.root_pids.append(worker.proc.pid)
         cpu_before = worker.cpu()
-        first: tuple[float, int] | None = None
+        # (time, stories done, worker CPU) when the count first moved, and when it last moved
+        first: tuple[float, int, float] | None = None
+        last: tuple[float, int, float] | None = None
         done = 0
         while True:
             done = conn.execute(query, (since,)).fetchone()[0] - base
             now = time.perf_counter()
-            if first is None and done > 0:
-                first = (now, done)
+            if done > 0 and (last is None or done > last[1]):
+                last = (now, done, worker.cpu())
+                first = first or last
             elapsed = now - started
             # Past the window, wait on (up to four windows) until a few stories are done, so a slow
             # start on a busy machine still gives a rate.
             if done >= total or (elapsed >= cap_s and done >= min(5, total)) or elapsed >= 4 * cap_s:
                 break
             time.sleep(0.25)
-        last = (time.perf_counter(), done)
+        ended = time.perf_counter()
         cpu = worker.cpu() - cpu_before
     worker.stop()
-    if first is None or last[0] <= first[0]:
-        rate = None
+    if first is None or last is None or last[0] <= first[0]:
+        rate = cpu_ms_steady = None
     else:
         rate = (last[1] - first[1]) / (last[0] - first[0])
+        cpu_ms_steady = (last[2] - first[2]) * 1000 / (last[1] - first[1])
     statuses = dict(
         conn.execute(
             "SELECT extraction_status, count(*) FROM articles_article WHERE created_at >= %s GROUP BY 1",
@@ -232,9 +238,11 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         "queued": total,
         "done": done,
         "finished": done >= total,
-        "seconds": round(last[0] - started, 2),
+        "seconds": round(ended - started, 2),
         "stories_per_s": rounded(rate, 1),
-        "worker_cpu_ms_per_story": round(cpu * 1000 / max(done, 1), 2),
+        # first to last stories seen done, as stories_per_s; the whole window beside it
+        "worker_cpu_ms_per_story": rounded(cpu_ms_steady, 2),
+        "worker_cpu_ms_per_story_whole_window": round(cpu * 1000 / max(done, 1), 2),
         "statuses": statuses,
         "worker_peak_rss_mib": memory.peak_mib,
         "worker_rss_mib_by_process": sorted(

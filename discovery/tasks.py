@@ -14,6 +14,15 @@ def article_cluster(article_id: int) -> int | None:
     return member.cluster_id if member is not None else None
 
 
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def articles_cluster(article_ids: list[int]) -> int:
+    """article_cluster for a batch (the stories one extraction task finished): one message, not one each.
+    Returns how many joined a cluster."""
+    from discovery.services import article_cluster as run
+
+    return sum(run(article_id=article_id) is not None for article_id in article_ids)
+
+
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=900)
 def signatures_prune() -> int:
     """Daily: drop the clustering postings of articles past the matching window (bounded disk)."""

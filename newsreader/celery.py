@@ -21,6 +21,7 @@ app.conf.update(
         "articles.tasks.feeds_refresh_batch": {"queue": "feeds"},
         "articles.tasks.feeds_enqueue_due": {"queue": "feeds"},
         "articles.tasks.article_extract": {"queue": "extraction"},
+        "articles.tasks.articles_extract": {"queue": "extraction"},
     },
     task_acks_late=True,
     task_reject_on_worker_lost=True,

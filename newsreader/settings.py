@@ -151,6 +151,9 @@ FETCH_CONCURRENCY = env_int("FETCH_CONCURRENCY", 50)
 FEED_LEASE_SECONDS = env_int("FEED_LEASE_SECONDS", 600)
 # A story still waiting for its full text this long lost its task (a worker died): it is queued again.
 EXTRACT_STALE_SECONDS = env_int("EXTRACT_STALE_SECONDS", 900)
+# How many stories one extraction task takes, and how many of their pages are fetched at once meanwhile.
+EXTRACT_TASK_BATCH = env_int("EXTRACT_TASK_BATCH", 25)
+EXTRACT_FETCH_CONCURRENCY = env_int("EXTRACT_FETCH_CONCURRENCY", 6)
 
 # --- Accounts -------------------------------------------------------------------------------------
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
@@ -189,7 +192,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"httpx": {"level": "WARNING"}, "trafilatura": {"level": "ERROR"}, "htmldate": {"level": "ERROR"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "trafilatura": {"level": "ERROR"},
+        "htmldate": {"level": "ERROR"},
+    },
 }
 
 # --- Production, health, metrics, retention (owner: ops) ------------------------------------------

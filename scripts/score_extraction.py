@@ -5,8 +5,7 @@
     python scripts/score_extraction.py --limit 10   # the first ten pages
     python scripts/score_extraction.py --quiet      # totals only
 
-"Ours" is what the reader stores and shows: extract_article, sanitize_html of its HTML, then the text of
-that. "Bare" is `trafilatura.extract(html_bytes, url=url)` with its defaults. Metrics follow the corpus
+"Ours" is what the reader stores and shows: the text extract_article takes from its sanitized HTML. "Bare" is `trafilatura.extract(html_bytes, url=url)` with its defaults. Metrics follow the corpus
 README ("How to score extraction"): token F1, and the benchmark's 4-shingle precision/recall/F1.
 Exits 1 when ours scores below bare on either F1.
 """

@@ -18,7 +18,7 @@ MIN_SHARE_OF_FEED_WORDS = 0.8
 @dataclass(frozen=True)
 class ChosenContent:
     source: Literal["extracted", "feed"]
-    html: str  # not sanitized when it comes from the extraction; the caller sanitizes
+    html: str  # sanitized when it comes from the extraction; the feed's as the feed's was stored
     text: str
     word_count: int
 

@@ -157,14 +157,11 @@ def corpus_pages(folder: Path | None = None) -> Iterator[CorpusPage]:
 
 
 def reader_text(html: bytes, url: str) -> str:
-    """What the reader stores and shows for a page: extract, sanitize, then the text of that HTML."""
+    """What the reader stores and shows for a page: extract_article's text (that of its sanitized HTML)."""
     from articles.extraction.extract import extract_article
-    from articles.sanitizing import html_to_text, sanitize_html
 
     extracted = extract_article(html, url=url)
-    if extracted is None:
-        return ""
-    return html_to_text(sanitize_html(extracted.content_html, base_url=url))
+    return extracted.text if extracted is not None else ""
 
 
 def bare_trafilatura_text(html: bytes, url: str) -> str:

@@ -273,3 +273,48 @@ def test_it_does_not_store_stories_older_than_the_retention_window(publisher_ser
     pipeline.feed_refresh(feed_id=feed.id)
 
     assert list(Article.objects.values_list("title", flat=True)) == ["Fresh"]
+
+
+def test_it_extracts_a_batch_as_it_extracts_one_story(site_feed, publisher_server):
+    site, feed = site_feed
+    base = publisher_server.base_url
+    body = "A long feed text. " * 60
+    items = [
+        ITEM.format(title=title, base=f"{base}/status/{code}?x=", n=n, body=body)
+        for n, (title, code) in enumerate([("Page gone", 404), ("Page busy", 503)])
+    ]
+    publisher_server.route("/mixed-pages.xml", body=RSS.format(base=base, items="\n".join(items)).encode())
+    broken, _ = feed_get_or_create(url=publisher_server.url("/mixed-pages.xml"))
+    good_ids = pipeline.feed_refresh(feed_id=feed.id).new_article_ids
+    pipeline.feed_refresh(feed_id=broken.id)
+    gone_id = Article.objects.get(title="Page gone").id
+    busy_id = Article.objects.get(title="Page busy").id
+
+    outcome = pipeline.articles_extract(
+        article_ids=[*good_ids, gone_id, busy_id], concurrency=2, retry_transient=True
+    )
+
+    assert outcome.statuses == {**dict.fromkeys(good_ids, "extracted"), gone_id: "feed"}
+    assert outcome.transient == [busy_id]
+    assert Article.objects.get(id=busy_id).extraction_status == "pending"  # left for the retry
+    for article_url, corpus_id in site.articles:
+        article = Article.objects.get(url=article_url)
+        assert f1(article.text, publisher_server.corpus_expected(corpus_id)["text"]) > 0.8, article_url
+        assert article.word_count > 50 and "<script" not in article.content_html
+    # Nothing is done twice; without retries the passing error leaves the feed's text.
+    again = pipeline.articles_extract(article_ids=[*good_ids, gone_id, busy_id], concurrency=2)
+    assert again.statuses == {busy_id: "feed"} and again.transient == []
+    assert "A long feed text." in Article.objects.get(id=busy_id).text
+
+
+def test_a_batch_and_a_single_extraction_store_the_same(site_feed, publisher_server, db):
+    _, feed = site_feed
+    first, *others = pipeline.feed_refresh(feed_id=feed.id).new_article_ids
+    fields = ["content_html", "text", "word_count", "reading_time", "lead_image_url", "language", "author"]
+
+    assert pipeline.article_extract(article_id=first) == "extracted"
+    single = Article.objects.values(*fields).get(id=first)
+    Article.objects.filter(id=first).update(extraction_status="pending", content_html="", text="")
+    assert pipeline.articles_extract(article_ids=[first], concurrency=1).statuses == {first: "extracted"}
+
+    assert Article.objects.values(*fields).get(id=first) == single

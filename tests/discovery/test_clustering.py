@@ -12,6 +12,7 @@ from discovery.evaluation import load_eval_set
 from discovery.models import ArticleSignature, ClusterMember, StoryCluster, TokenPosting
 from discovery.services import article_cluster, articles_cluster_backfill, signatures_prune
 from discovery.tasks import article_cluster as article_cluster_task
+from discovery.tasks import articles_cluster as articles_cluster_task
 from tests.factories import ArticleFactory, PublisherFactory
 
 
@@ -89,6 +90,14 @@ def test_the_task_returns_the_cluster_id(db, corpus):
     a, b = _store(corpus, "156770d6"), _store(corpus, "776a1c04")
     assert article_cluster_task(a.pk) is None
     assert article_cluster_task(b.pk) == StoryCluster.objects.get().pk
+
+
+def test_the_batch_task_clusters_each_story_and_counts_those_that_joined(db, corpus):
+    a, b = _store(corpus, "156770d6"), _store(corpus, "776a1c04")
+    unrelated = _store(corpus, "ea25dd7e")
+    assert articles_cluster_task([a.pk, b.pk, unrelated.pk]) == 1
+    assert {m.article_id for m in ClusterMember.objects.all()} == {a.pk, b.pk}
+    assert articles_cluster_task([a.pk, b.pk]) == 2  # again: the same cluster, nothing new
 
 
 def test_the_backfill_command_clusters_what_is_stored_oldest_first(db, corpus):

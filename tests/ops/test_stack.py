@@ -365,10 +365,10 @@ def test_a_worker_killed_mid_extraction_loses_and_duplicates_no_story(make_stack
     assert stack.pid("worker-extraction") != doomed
     log = stack.tail(10**8)
     before_kill, _, after_kill = log.partition("worker-extraction exited with -9")
-    held = set(re.findall(r"article_extract\[([0-9a-f-]+)\] received", before_kill)) - set(
-        re.findall(r"article_extract\[([0-9a-f-]+)\] succeeded", before_kill)
+    held = set(re.findall(r"articles?_extract\[([0-9a-f-]+)\] received", before_kill)) - set(
+        re.findall(r"articles?_extract\[([0-9a-f-]+)\] succeeded", before_kill)
     )
-    assert held and held <= set(re.findall(r"article_extract\[([0-9a-f-]+)\] succeeded", after_kill))
+    assert held and held <= set(re.findall(r"articles?_extract\[([0-9a-f-]+)\] succeeded", after_kill))
     urls = list(Article.objects.filter(feed__url=site.feed_url).values_list("url", flat=True))
     assert sorted(urls) == sorted(url for url, _ in site.articles)  # none lost, none twice
     assert stack.stop() == 0, stack.tail()
