@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from articles.fetching import TransientFetchError
@@ -33,8 +34,7 @@ def feeds_refresh_batch(feed_ids: list[int]) -> int:
     from articles.pipeline import feeds_refresh
 
     outcomes = feeds_refresh(feed_ids=feed_ids, concurrency=settings.FETCH_CONCURRENCY)
-    for outcome in outcomes:
-        _after_store(outcome.new_article_ids)
+    _after_store([article_id for outcome in outcomes for article_id in outcome.new_article_ids])
     return sum(o.new for o in outcomes)
 
 
@@ -48,34 +48,66 @@ def feed_refresh(feed_id: int) -> int:
     return outcome.new
 
 
+# New stories handed to one follow-up task: one message for many stories (a message costs the refresh about
+# as much CPU as storing a story), and few enough that a slow page holds up only a handful.
+STORIES_PER_TASK = 10
+# Seconds of an extraction task's time limits for each story it holds.
+EXTRACT_SECONDS_PER_STORY = 60
+
+
 def _after_store(article_ids: list[int]) -> None:
     """New stories get their full text first, when enabled; clustering follows once the text is final."""
     from discovery.tasks import article_cluster
 
-    follow_up = article_extract if settings.EXTRACT_FULL_TEXT else article_cluster
-    for article_id in article_ids:
-        follow_up.delay(article_id)
+    for start in range(0, len(article_ids), STORIES_PER_TASK):
+        chunk = article_ids[start : start + STORIES_PER_TASK]
+        payload = chunk[0] if len(chunk) == 1 else chunk
+        if settings.EXTRACT_FULL_TEXT:
+            soft = EXTRACT_SECONDS_PER_STORY * len(chunk)
+            article_extract.apply_async((payload,), soft_time_limit=soft, time_limit=soft + 30)
+        else:
+            article_cluster.delay(payload)
 
 
 @shared_task(
     bind=True,
     acks_late=True,
-    soft_time_limit=60,
-    time_limit=90,
+    soft_time_limit=EXTRACT_SECONDS_PER_STORY,
+    time_limit=EXTRACT_SECONDS_PER_STORY + 30,
     max_retries=2,
 )
-def article_extract(self, article_id: int) -> str:
-    """Fetch and extract one story's page; a passing network error is retried, then the feed's text stays."""
+def article_extract(self, article_id: int | list[int]) -> str | list[str]:
+    """Fetch and extract a story's page (or each of a list of stories'); a passing network error is
+    retried, then the feed's text stays. Clustering follows for every story whose text is now final.
+
+    A list is sent with time limits for all of its stories; a story that meets a passing error goes on
+    alone as a retry, and if the list runs out of time, the stories not reached go on alone as well.
+    """
     from articles.pipeline import article_extract as run
     from discovery.tasks import article_cluster
 
-    try:
-        status = run(article_id=article_id, raise_transient=self.request.retries < self.max_retries)
-    except TransientFetchError as exc:
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-    if status != "skipped":
-        article_cluster.delay(article_id)
-    return status
+    single = not isinstance(article_id, list)
+    ids = [article_id] if single else [int(i) for i in article_id]
+    raise_transient = self.request.retries < self.max_retries
+    statuses: list[str] = []
+    for position, story_id in enumerate(ids):
+        try:
+            statuses.append(run(article_id=story_id, raise_transient=raise_transient))
+        except TransientFetchError as exc:
+            countdown = 30 * 2**self.request.retries
+            if single:
+                raise self.retry(exc=exc, countdown=countdown) from exc
+            article_extract.apply_async((story_id,), countdown=countdown, retries=self.request.retries + 1)
+            statuses.append("retrying")
+        except SoftTimeLimitExceeded:
+            # This story stays pending (the stale-extraction sweep queues it again); the rest go on alone.
+            for rest in ids[position + 1 :]:
+                article_extract.delay(rest)
+            raise
+    done = [i for i, status in zip(ids, statuses, strict=True) if status not in ("skipped", "retrying")]
+    if done:
+        article_cluster.delay(done[0] if len(done) == 1 else done)
+    return statuses[0] if single else statuses
 
 
 @shared_task(acks_late=True)
@@ -85,5 +117,5 @@ def articles_enqueue_pending_extraction() -> int:
 
     ids = articles_pending_extraction(older_than=timedelta(seconds=settings.EXTRACT_STALE_SECONDS))
     for article_id in ids:
-        article_extract.delay(article_id)
+        article_extract.delay(article_id)  # one by one: these may be the pages that ran out of time
     return len(ids)
