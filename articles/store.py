@@ -58,9 +58,10 @@ def article_from_item(*, feed: Feed, item: ParsedItem, now: datetime, extract: b
     raw_html = item.content_html or item.summary_html
     content_html = sanitize_html(raw_html, base_url=base) if raw_html else ""
     text = html_to_text(content_html)
-    summary_text = (
-        html_to_text(sanitize_html(item.summary_html, base_url=base)) if item.summary_html else text
-    )
+    if item.summary_html and item.summary_html != raw_html:
+        summary_text = html_to_text(sanitize_html(item.summary_html, base_url=base))
+    else:
+        summary_text = text  # no summary, or the summary is the content (an RSS item's description)
     words = word_count(text)
     url = strip_tracking_params(item.url) if item.url else ""
     return Article(

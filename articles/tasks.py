@@ -49,13 +49,15 @@ def feed_refresh(feed_id: int) -> int:
 
 def _after_store(article_ids: list[int]) -> None:
     """New stories get their full text first, when enabled; clustering follows once the text is final."""
-    from discovery.tasks import article_cluster
+    from discovery.tasks import articles_cluster
 
     if settings.EXTRACT_FULL_TEXT:
         _extract_in_batches(article_ids)
         return
-    for article_id in article_ids:
-        article_cluster.delay(article_id)
+    # One message for many stories: a message costs the refresh about as much CPU as storing a story.
+    size = max(1, settings.EXTRACT_TASK_BATCH)
+    for start in range(0, len(article_ids), size):
+        articles_cluster.delay(article_ids[start : start + size])
 
 
 def _extract_in_batches(article_ids: list[int]) -> None:

@@ -91,10 +91,11 @@ def _status_label(status: str) -> str:
 # --- Called by the pipeline ----------------------------------------------------------------------
 
 
-def record_feed_refreshed(status: str) -> None:
-    """A feed was checked successfully; `status` is "fetched" or "not_modified"."""
+def record_feed_refreshed(status: str, n: int = 1) -> None:
+    """`n` feeds were checked successfully; `status` is "fetched" or "not_modified"."""
     label = _status_label(status)
-    _write(lambda p: p.hincrby(FEEDS_REFRESHED_KEY, label, 1))
+    if n > 0:
+        _write(lambda p: p.hincrby(FEEDS_REFRESHED_KEY, label, int(n)))
 
 
 def record_feed_failed() -> None:

@@ -147,6 +147,9 @@ EXTRACT_FULL_TEXT = env_bool("EXTRACT_FULL_TEXT", True)
 # How many feeds one task refreshes, and how many of their fetches are in flight at once.
 FEED_TASK_BATCH = env_int("FEED_TASK_BATCH", 100)
 FETCH_CONCURRENCY = env_int("FETCH_CONCURRENCY", 50)
+# Connections open at once to one publisher's host (scheme, host and port) from one worker process; its
+# other fetches wait their turn.
+FETCH_MAX_PER_HOST = env_int("FETCH_MAX_PER_HOST", 6)
 # A worker holds a feed this long; if it dies, the scheduler gives the feed to another worker afterwards.
 FEED_LEASE_SECONDS = env_int("FEED_LEASE_SECONDS", 600)
 # A story still waiting for its full text this long lost its task (a worker died): it is queued again.

@@ -14,8 +14,9 @@ nh3's output, whose shape is fixed (`<`, `>` and `"` are always escaped inside a
 
 from __future__ import annotations
 
+import contextvars
 import re
-from functools import partial
+from collections.abc import Callable
 
 import nh3
 
@@ -186,30 +187,47 @@ def _image_or_nothing(match: re.Match[str]) -> str:
     return f"{tag[:-1]}{IMAGE_ATTRIBUTES}>"
 
 
-_cleaners: dict[str, nh3.Cleaner] = {}
+def _make_cleaner(attribute_filter: Callable[[str, str, str], str | None] | None) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(REMOVED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+        link_rel=None,
+        url_schemes={"http", "https", "mailto"},
+    )
 
 
-def _cleaner(base_url: str) -> nh3.Cleaner:
-    # A Cleaner per base URL keeps the filter's closure cheap; feeds repeat their base URLs, so keep a few.
-    cleaner = _cleaners.get(base_url)
-    if cleaner is None:
-        if len(_cleaners) > 256:
-            _cleaners.clear()
-        cleaner = nh3.Cleaner(
-            tags=set(ALLOWED_TAGS),
-            clean_content_tags=set(REMOVED_WITH_CONTENT),
-            attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-            attribute_filter=partial(_filter_attribute, base_url=base_url),
-            strip_comments=True,
-            link_rel=None,
-            url_schemes={"http", "https", "mailto"},
-        )
-        _cleaners[base_url] = cleaner
-    return cleaner
+# The base URL of the HTML being cleaned, for the filter: one Cleaner serves every base URL (building one
+# costs more than cleaning a story, and every story has a URL of its own). nh3 calls the filter back in
+# the thread that called clean(), so a context variable holds the right base for each caller.
+_base_url: contextvars.ContextVar[str] = contextvars.ContextVar("sanitize_base_url", default="")
 
 
-def _clean_once(html: str, base_url: str) -> str:
-    out = _cleaner(base_url).clean(html)
+def _filter_in_context(tag: str, name: str, value: str) -> str | None:
+    return _filter_attribute(tag, name, value, base_url=_base_url.get())
+
+
+_cleaner = _make_cleaner(_filter_in_context)
+
+
+# For the passes after the first. Every attribute value in a first pass's output has been through
+# _filter_attribute, which gives back what it is given the second time (absolute http(s) URLs, bare
+# numbers, known keywords); re-parsing moves or drops elements but never makes a new value. So the
+# filter would change nothing, and calling it into Python for every attribute again is skipped.
+_settled_cleaner = _make_cleaner(None)
+
+
+def _clean_once(html: str, base_url: str, *, settled: bool = False) -> str:
+    if settled:
+        out = _settled_cleaner.clean(html)
+    else:
+        token = _base_url.set(base_url)
+        try:
+            out = _cleaner.clean(html)
+        finally:
+            _base_url.reset(token)
     if "<a" in out:
         out = out.replace("<a ", f"<a{LINK_ATTRIBUTES} ").replace("<a>", f"<a{LINK_ATTRIBUTES}>")
     if "<h1>" in out:
@@ -233,7 +251,7 @@ def sanitize_html(html: str, *, base_url: str = "") -> str:
     # headings), which parses differently the next time. Clean until the result holds still, so that
     # stored HTML is what any later cleaning or parsing sees; a second pass is almost always the last.
     for _ in range(_MAX_PASSES):
-        again = _clean_once(out, base_url)
+        again = _clean_once(out, base_url, settled=True)
         if again == out:
             break
         out = again

@@ -318,3 +318,39 @@ def test_a_batch_and_a_single_extraction_store_the_same(site_feed, publisher_ser
     assert pipeline.articles_extract(article_ids=[first], concurrency=1).statuses == {first: "extracted"}
 
     assert Article.objects.values(*fields).get(id=first) == single
+
+
+def test_it_records_many_304s_at_once_each_with_its_own_interval(publisher_server, db):
+    feeds = [
+        feed_get_or_create(url=publisher_server.site(f"weekly-{n}", n_items=2).feed_url)[0] for n in range(4)
+    ]
+    pipeline.feeds_refresh(feed_ids=[f.id for f in feeds], concurrency=4)
+    Feed.objects.update(error_count=2, last_error="earlier trouble", lease_until=timezone.now())
+    Feed.objects.filter(id=feeds[0].id).update(interval_seconds=7200)
+    before = timezone.now()
+
+    outcomes = pipeline.feeds_refresh(feed_ids=[f.id for f in feeds], concurrency=4)
+
+    assert [o.status for o in outcomes] == ["not_modified"] * 4
+    for feed in Feed.objects.filter(id__in=[f.id for f in feeds]):
+        assert feed.last_status == 304 and feed.error_count == 0 and feed.last_error == ""
+        assert feed.lease_until is None and feed.last_checked_at >= before
+        assert feed.next_check_at == feed.last_checked_at + timedelta(seconds=feed.interval_seconds)
+    assert Feed.objects.get(id=feeds[0].id).interval_seconds == 7200
+    assert Article.objects.count() == 8
+
+
+def test_a_304_that_brings_new_validators_keeps_them(publisher_server, db):
+    publisher_server.route(
+        "/moving.xml", status=304, headers={"ETag": '"v2"', "Last-Modified": "Wed, 25 Nov 2026 08:00:00 GMT"}
+    )
+    feed, _ = feed_get_or_create(url=publisher_server.url("/moving.xml"))
+    Feed.objects.filter(id=feed.id).update(etag='"v1"', last_modified="Tue, 24 Nov 2026 08:00:00 GMT")
+
+    outcomes = pipeline.feeds_refresh(feed_ids=[feed.id], concurrency=2)
+
+    assert [o.status for o in outcomes] == ["not_modified"]
+    assert publisher_server.requests[-1].headers["If-None-Match"] == '"v1"'
+    feed.refresh_from_db()
+    assert (feed.etag, feed.last_modified) == ('"v2"', "Wed, 25 Nov 2026 08:00:00 GMT")
+    assert feed.last_status == 304

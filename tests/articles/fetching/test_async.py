@@ -186,3 +186,59 @@ def test_it_opens_at_most_a_few_connections_to_one_publisher(publisher_server, o
     assert other_publisher.connections == 2
     # Three rounds of 0.3 s per publisher, both publishers at the same time.
     assert 0.85 < elapsed < 1.8
+
+
+def test_a_fetch_that_gives_up_waiting_for_a_connection_leaves_no_hole(publisher_server):
+    # One connection to the host: the first fetch holds it, the second gives up waiting, the third gets it.
+    publisher_server.route("/hold.xml", body=b"<rss/>", delay=0.5)
+    publisher_server.route("/next.xml", body=b"<rss/>")
+    before = publisher_server.connections
+
+    async def main():
+        async with async_fetch_client(max_per_host=1) as client:
+            holder = asyncio.create_task(afetch(publisher_server.url("/hold.xml"), client=client))
+            await asyncio.sleep(0.1)
+            impatient = asyncio.create_task(afetch(publisher_server.url("/next.xml"), client=client))
+            await asyncio.sleep(0.1)
+            impatient.cancel()
+            later = await afetch(publisher_server.url("/next.xml"), client=client)
+            return await holder, later, impatient
+
+    held, later, impatient = asyncio.run(main())
+
+    assert held.content == b"<rss/>" and later.content == b"<rss/>"
+    assert impatient.cancelled()
+    assert publisher_server.connections - before == 1
+    assert [r.path for r in publisher_server.requests] == ["/hold.xml", "/next.xml"]
+
+
+def test_a_fetch_that_waits_too_long_for_a_connection_fails_as_transient(publisher_server):
+    publisher_server.route("/hold.xml", body=b"<rss/>", delay=1.0)
+
+    async def main():
+        async with async_fetch_client(max_per_host=1) as client:
+            holder = asyncio.create_task(afetch(publisher_server.url("/hold.xml"), client=client))
+            await asyncio.sleep(0.1)
+            with pytest.raises(TransientFetchError):
+                await afetch(publisher_server.url("/feeds/news.xml"), client=client, connect_timeout=0.2)
+            return await holder
+
+    assert asyncio.run(main()).content == b"<rss/>"
+    assert [r.path for r in publisher_server.requests] == ["/hold.xml"]
+
+
+def test_many_fetches_to_one_host_share_its_few_connections_in_turn(publisher_server):
+    for i in range(30):
+        publisher_server.route(f"/queue-{i}.xml", body=f"<rss>{i}</rss>".encode(), delay=0.05)
+    before = publisher_server.connections
+
+    async def main():
+        async with async_fetch_client(max_per_host=3) as client:
+            return await asyncio.gather(
+                *(afetch(publisher_server.url(f"/queue-{i}.xml"), client=client) for i in range(30))
+            )
+
+    results = asyncio.run(main())
+
+    assert [r.content for r in results] == [f"<rss>{i}</rss>".encode() for i in range(30)]
+    assert publisher_server.connections - before == 3
