@@ -158,25 +158,31 @@ def feeds_refresh(*, feed_ids: list[int], concurrency: int = 50) -> list[Refresh
 ANSWERS_AT_ONCE = 200
 
 
+async def _afetch_or_error(url: str, *, log_extra: dict, **options) -> FetchResult | FetchError:
+    """afetch, with every failure returned as a FetchError: a bug must not leave the consumer waiting."""
+    try:
+        return await afetch(url, **options)
+    except FetchError as exc:
+        return exc
+    except Exception as exc:
+        logger.exception("fetch crashed", extra=log_extra)
+        return FetchError(f"internal error while fetching: {exc.__class__.__name__}")
+
+
 async def _fetch_all(feeds: list[Feed], concurrency: int, deliver) -> None:
     limit = asyncio.Semaphore(concurrency)
     async with async_fetch_client(max_per_host=settings.FETCH_MAX_PER_HOST) as client:
 
         async def one(feed: Feed) -> None:
             async with limit:
-                try:
-                    result: FetchResult | FetchError = await afetch(
-                        feed.url,
-                        etag=feed.etag,
-                        last_modified=feed.last_modified,
-                        accept=ACCEPT_FEED,
-                        client=client,
-                    )
-                except FetchError as exc:
-                    result = exc
-                except Exception as exc:  # a bug must not leave the consumer waiting
-                    logger.exception("fetch crashed", extra={"feed_id": feed.id})
-                    result = FetchError(f"internal error while fetching: {exc.__class__.__name__}")
+                result = await _afetch_or_error(
+                    feed.url,
+                    log_extra={"feed_id": feed.id},
+                    etag=feed.etag,
+                    last_modified=feed.last_modified,
+                    accept=ACCEPT_FEED,
+                    client=client,
+                )
             deliver((feed, result))
 
         await asyncio.gather(*(one(feed) for feed in feeds))
@@ -444,15 +450,9 @@ async def _fetch_pages(articles: list[Article], concurrency: int, deliver) -> No
 
         async def one(article: Article) -> None:
             async with limit:
-                try:
-                    page: FetchResult | FetchError = await afetch(
-                        article.url, accept=ACCEPT_HTML, client=client
-                    )
-                except FetchError as exc:
-                    page = exc
-                except Exception as exc:  # a bug must not leave the consumer waiting
-                    logger.exception("page fetch crashed", extra={"article_id": article.id})
-                    page = FetchError(f"internal error while fetching: {exc.__class__.__name__}")
+                page = await _afetch_or_error(
+                    article.url, log_extra={"article_id": article.id}, accept=ACCEPT_HTML, client=client
+                )
             deliver((article, page))
 
         await asyncio.gather(*(one(article) for article in articles))

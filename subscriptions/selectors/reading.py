@@ -324,22 +324,8 @@ class RiverStory:
         return self.id
 
 
-_RIVER_ROW = (
-    "id",
-    "title",
-    "url",
-    "summary",
-    "lead_image_url",
-    "reading_time",
-    "published_at",
-    "feed_id",
-    "publisher_id",
-    "publisher__name",
-    "publisher__slug",
-    "publisher__logo_url",
-    "is_read",
-    "is_saved",
-)
+# The card's columns as plain values: the publisher's id is publisher_id already; read and saved annotated.
+_RIVER_ROW = (*(c for c in RIVER_COLUMNS if c != "publisher__id"), "is_read", "is_saved")
 
 
 def river_page_for_user(

@@ -120,6 +120,17 @@ def _time_html(published: datetime | None, now: datetime | None, *, title_prefix
     return f'<time datetime="{local.isoformat()}" title="{title_prefix}{full}">{short_age(published, now)}</time>'
 
 
+def _image_html(url: str) -> str:
+    """A card's lead image, or nothing when its URL is not http(s)."""
+    image = http_url(url)
+    if not image:
+        return ""
+    return (
+        f'<img class="story__image" src="{escape(image)}" alt="" loading="lazy" decoding="async" '
+        'referrerpolicy="no-referrer">'
+    )
+
+
 def story_card_html(
     story,  # noqa: ANN001 - an Article from river_for_user (is_read, is_saved, publisher)
     *,
@@ -160,13 +171,7 @@ def story_card_html(
     )
     read_label = "Mark unread" if is_read else "Mark read"
     query_input = f'<input type="hidden" name="article_query" value="{query}">' if article_query else ""
-    image = http_url(story.lead_image_url)
-    image_html = (
-        f'<img class="story__image" src="{escape(image)}" alt="" loading="lazy" decoding="async" '
-        'referrerpolicy="no-referrer">'
-        if image
-        else ""
-    )
+    image_html = _image_html(story.lead_image_url)
     return (
         f'<li class="story{" is-read" if is_read else ""}" id="story-{pk}" data-story data-article-id="{pk}">\n'
         '  <div class="story__body">\n'
@@ -272,13 +277,7 @@ def list_item_card_html(item, *, csrf_token: str, now: datetime | None = None) -
     else:
         item_action, item_label = fast_url("subscriptions:reading-list-item-archive", pk), "Archive"
     remove = fast_url("subscriptions:reading-list-item-remove", pk)
-    image = http_url(article.lead_image_url)
-    image_html = (
-        f'<img class="story__image" src="{escape(image)}" alt="" loading="lazy" decoding="async" '
-        'referrerpolicy="no-referrer">'
-        if image
-        else ""
-    )
+    image_html = _image_html(article.lead_image_url)
     return (
         f'<li class="story{" is-read" if item.is_read else ""}" id="item-{pk}" data-story '
         f'data-article-id="{article_pk}">\n'
