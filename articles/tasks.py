@@ -51,19 +51,14 @@ def _after_store(article_ids: list[int]) -> None:
     """New stories get their full text first, when enabled; clustering follows once the text is final."""
     from discovery.tasks import articles_cluster
 
-    if settings.EXTRACT_FULL_TEXT:
-        _extract_in_batches(article_ids)
-        return
     # One message for many stories: a message costs the refresh about as much CPU as storing a story.
-    size = max(1, settings.EXTRACT_TASK_BATCH)
-    for start in range(0, len(article_ids), size):
-        articles_cluster.delay(article_ids[start : start + size])
+    _send_in_batches(articles_extract if settings.EXTRACT_FULL_TEXT else articles_cluster, article_ids)
 
 
-def _extract_in_batches(article_ids: list[int]) -> None:
+def _send_in_batches(task, article_ids: list[int]) -> None:  # noqa: ANN001 - a Celery task taking a list of ids
     size = max(1, settings.EXTRACT_TASK_BATCH)
     for start in range(0, len(article_ids), size):
-        articles_extract.delay(article_ids[start : start + size])
+        task.delay(article_ids[start : start + size])
 
 
 @shared_task(
@@ -111,5 +106,5 @@ def articles_enqueue_pending_extraction() -> int:
     from articles.pipeline import articles_pending_extraction
 
     ids = articles_pending_extraction(older_than=timedelta(seconds=settings.EXTRACT_STALE_SECONDS))
-    _extract_in_batches(ids)
+    _send_in_batches(articles_extract, ids)
     return len(ids)

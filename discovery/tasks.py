@@ -7,7 +7,7 @@ from celery import shared_task
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def article_cluster(article_id: int) -> int | None:
-    """Cluster an article once its text is final; returns its cluster's id, or None (a story of its own)."""
+    """Cluster one article once its text is final; returns its cluster's id, or None (a story of its own)."""
     from discovery.services import article_cluster as run
 
     member = run(article_id=article_id)
