@@ -3,6 +3,7 @@ sampling, percentiles and the results folder."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -265,8 +266,9 @@ def stopwatch() -> Iterator[dict[str, float]]:
 # --- Postgres and Redis --------------------------------------------------------------------------------
 
 
-# Two runs at once would share Redis database 8 (and flush each other's queues): one run at a time.
-_LOCK_KEY = 0x6E725F62656E6368  # "nr_bench"
+# Two runs with the same databases and Redis database would flush each other's queues: one run at a time.
+# Runs given their own BENCH_DB_PREFIX and BENCH_REDIS_URL (say, in two work trees) hold different locks.
+_LOCK_KEY = int.from_bytes(hashlib.sha256(f"{DB_PREFIX} {REDIS_URL}".encode()).digest()[:7], "big")
 
 
 @contextmanager
