@@ -24,7 +24,9 @@ from articles.services import feed_get_or_create
 pytestmark = [pytest.mark.integration, pytest.mark.postgres_only]
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER_DB = 13
+# The workers' broker, flushed before and after each test: a Redis database of its own, not REDIS_URL's
+# (the suite's cache). TEST_BROKER_URL sets another, so that two suites can run side by side.
+BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/13")
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def broker_url():
         pytest.fail(
             "this test needs DATABASE_URL on Postgres and REDIS_URL (deselect postgres_only otherwise)"
         )
-    url = f"redis://127.0.0.1:6379/{BROKER_DB}"
+    url = BROKER_URL
     redis.Redis.from_url(url).flushdb()
     yield url
     redis.Redis.from_url(url).flushdb()
