@@ -213,6 +213,8 @@ def publishers_load_catalogue(*, path: Path | str | None = None) -> CatalogueLoa
         listed = set(slugs)
         existing = {slug: publisher for slug, publisher in rows.items() if slug in listed}
         retired_ids = [p.id for slug, p in rows.items() if slug not in listed]
+        for slug in _move_aside_private_namesakes(existing, entries, listed):
+            del existing[slug]
         to_create: list[Publisher] = []
         to_update: list[Publisher] = []
         for entry in entries:
@@ -247,6 +249,44 @@ def publishers_load_catalogue(*, path: Path | str | None = None) -> CatalogueLoa
     )
     logger.info("catalogue loaded", extra={"result": result.summary()})
     return result
+
+
+def _move_aside_private_namesakes(
+    existing: dict[str, Publisher], entries: list[CatalogueEntry], listed: set[str]
+) -> list[str]:
+    """A publisher outside the catalogue that has the slug of a catalogue entry is adopted by the entry
+    only when it holds no feed the entry does not list (a retired catalogue publisher coming back, or an
+    empty namesake). One made for someone's own feed keeps its feeds private: it moves to a free slug and
+    the entry gets a publisher of its own. Returns the slugs moved. One query, and only when an entry
+    meets such a namesake."""
+    namesakes = {slug: p for slug, p in existing.items() if not p.in_catalogue}
+    if not namesakes:
+        return []
+    feeds_of: dict[int, set[str]] = {}
+    for publisher_id, url in Feed.objects.filter(
+        publisher_id__in=[p.id for p in namesakes.values()]
+    ).values_list("publisher_id", "url"):
+        feeds_of.setdefault(publisher_id, set()).add(url)
+    entry_feeds = {entry.slug: {url for url, _ in entry.feeds} for entry in entries}
+    moved = []
+    for slug, publisher in namesakes.items():
+        if feeds_of.get(publisher.id, set()) <= entry_feeds[slug]:
+            continue
+        publisher.slug = _free_slug(f"{slug}-own", taken=listed)
+        publisher.save(update_fields=["slug"])
+        logger.warning(
+            "catalogue slug taken by a publisher outside the catalogue: moved it aside",
+            extra={"publisher_id": publisher.id, "catalogue_slug": slug, "new_slug": publisher.slug},
+        )
+        moved.append(slug)
+    return moved
+
+
+def _free_slug(base: str, *, taken: set[str]) -> str:
+    slug, number = base[:200], 2
+    while slug in taken or Publisher.objects.filter(slug=slug).exists():
+        slug, number = f"{base[:200]}-{number}", number + 1
+    return slug
 
 
 def _feeds_upsert(entries: list[CatalogueEntry], slug_ids: dict[str, int]) -> dict[str, int]:

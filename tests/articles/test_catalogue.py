@@ -208,6 +208,56 @@ def test_it_adopts_a_publisher_with_the_same_slug(write_catalogue):
     assert (alpha.name, alpha.in_catalogue) == ("Alpha", True)
 
 
+def test_a_namesake_made_for_someones_own_feed_stays_private(write_catalogue):
+    private = FeedFactory(
+        url="https://private.example/feed", publisher__slug="alpha", publisher__in_catalogue=False
+    ).publisher
+
+    result = publishers_load_catalogue(path=write_catalogue(entry("alpha", "https://a.example/f")))
+
+    assert (result.publishers_created, result.publishers_updated) == (1, 0)
+    private.refresh_from_db()
+    assert (private.in_catalogue, private.slug) == (False, "alpha-own")
+    assert list(private.feeds.values_list("url", flat=True)) == ["https://private.example/feed"]
+    alpha = Publisher.objects.get(slug="alpha")
+    assert alpha.pk != private.pk and alpha.in_catalogue
+    assert list(alpha.feeds.values_list("url", flat=True)) == ["https://a.example/f"]
+    # Loading again changes nothing: the catalogue's alpha is now the catalogue's.
+    assert (
+        publishers_load_catalogue(path=write_catalogue(entry("alpha", "https://a.example/f"))).changed
+        is False
+    )
+
+
+def test_a_namesake_moves_to_a_slug_the_catalogue_does_not_use(write_catalogue):
+    FeedFactory(url="https://private.example/feed", publisher__slug="alpha", publisher__in_catalogue=False)
+    PublisherFactory(slug="alpha-own-2", in_catalogue=False)
+
+    publishers_load_catalogue(
+        path=write_catalogue(entry("alpha", "https://a.example/f"), entry("alpha-own", "https://b.example/f"))
+    )
+
+    assert Feed.objects.get(url="https://private.example/feed").publisher.slug == "alpha-own-3"
+    assert Publisher.objects.get(slug="alpha-own").feeds.get().url == "https://b.example/f"
+    assert set(Publisher.objects.filter(in_catalogue=True).values_list("slug", flat=True)) == {
+        "alpha",
+        "alpha-own",
+    }
+
+
+def test_a_retired_publisher_coming_back_is_the_same_row(write_catalogue):
+    both = (entry("alpha", "https://a.example/f"), entry("beta", "https://b.example/f"))
+    publishers_load_catalogue(path=write_catalogue(*both))
+    beta = Publisher.objects.get(slug="beta")
+    publishers_load_catalogue(path=write_catalogue(both[0]))
+
+    result = publishers_load_catalogue(path=write_catalogue(*both))
+
+    assert (result.publishers_created, result.publishers_updated) == (0, 1)
+    assert Publisher.objects.get(slug="beta").pk == beta.pk
+    assert Publisher.objects.get(slug="beta").in_catalogue
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
