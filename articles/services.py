@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -94,7 +94,7 @@ def feed_preview(*, url: str) -> FeedPreview:
 
 def _preview(feed_url: str, parsed: ParsedFeed) -> FeedPreview:
     newest = sorted(
-        parsed.items, key=lambda i: i.published_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True
+        parsed.items, key=lambda i: i.published_at or datetime.min.replace(tzinfo=UTC), reverse=True
     )
     return FeedPreview(
         feed_url=feed_url,

@@ -162,3 +162,25 @@ def test_it_does_not_tell_what_another_user_follows(client, alice, publisher_ser
     SubscriptionFactory(user=UserFactory(username="bob"), feed__url=site.feed_url)
     response = client.post(reverse("subscriptions:source-add"), {"url": site.feed_url})
     assert "You already follow" not in response.content.decode()
+
+
+UNDATED_FEED = b"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Undated Weekly</title><link>https://undated.example/</link>
+<item><title>Dated story</title><link>https://undated.example/a</link>
+<pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><title>A story with no date</title><link>https://undated.example/b</link></item>
+</channel></rss>"""
+
+
+@pytest.mark.django_db
+def test_it_previews_a_feed_whose_stories_carry_no_date(client, alice, publisher_server):
+    publisher_server.route("/undated.xml", status=200, body=UNDATED_FEED)
+
+    response = client.post(
+        reverse("subscriptions:source-add"), {"url": publisher_server.url("/undated.xml")}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Undated Weekly" in html
+    assert html.index("Dated story") < html.index("A story with no date")  # newest first, undated last
