@@ -1,4 +1,5 @@
-"""Screenshots of the river, an article, the directory and Read later: light and dark, laptop and phone.
+"""Screenshots of the river, an article, the directory, Read later, top stories, search and For you: light and
+dark, laptop and phone.
 
 Every run checks that each page renders without horizontal overflow at 375 px; with UPDATE_SCREENSHOTS=1 the
 pictures are written to docs/screenshots/ (committed, shown in the README), else to a temporary folder.
@@ -111,3 +112,66 @@ def test_screenshots(live_server, publisher_server, new_page, fast_passwords, tm
                 assert overflow <= 0, f"{name} is {overflow}px wider than a {viewport['width']}px screen"
                 page.screenshot(path=str(out / f"{name}-{scheme}-{width_name}.png"))
             assert not page.js_errors, page.js_errors
+
+
+def _stories_covered_by_several_publishers(stories):
+    """Four stories as the clustering makes them: the i-th newest article of each of 6 - i sites, one of
+    them a syndicated copy, published in the last hours (the top stories' window)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from discovery.models import ClusterMember, StoryCluster
+    from discovery.services import _cluster_refresh
+
+    by_feed: dict[int, list[Article]] = {}
+    for article in Article.objects.filter(pk__in=stories).order_by("-published_at", "-id"):
+        by_feed.setdefault(article.feed_id, []).append(article)
+    feeds = sorted(by_feed)
+    now = timezone.now()
+    for i in range(4):
+        members = [by_feed[f][i] for f in feeds[: 6 - i]]
+        cluster = StoryCluster.objects.create()
+        for position, article in enumerate(members):
+            Article.objects.filter(pk=article.pk).update(
+                published_at=now - timedelta(hours=3 * i + position / 4)
+            )
+            ClusterMember.objects.create(
+                article=article, cluster=cluster, similarity=1.0 if position == 0 else 0.5,
+                is_duplicate=(i, position) == (0, 1), duplicate_of=members[0] if (i, position) == (0, 1) else None,
+            )  # fmt: skip
+        _cluster_refresh(cluster.pk)
+
+
+def test_discovery_screenshots(live_server, publisher_server, new_page, fast_passwords, tmp_path):
+    """Top stories, search and For you: the same checks and pictures as above."""
+    from discovery.selectors.top import top_stories_invalidate
+
+    user, _, _ = _reader_with_a_full_river(publisher_server)
+    stories = list(Article.objects.order_by("-published_at", "-id").values_list("id", flat=True))
+    _stories_covered_by_several_publishers(stories)
+    top_stories_invalidate()  # the first request ranks them, as it does when no worker has yet
+    word = next(w for w in Article.objects.get(pk=stories[0]).title.split() if len(w) > 4 and w.isalpha())
+    out = DOCS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    pages = {"top": "/top/", "search": f"/search/?q={word}", "for-you": "/for-you/"}
+    for scheme in ("light", "dark"):
+        for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page = new_page(viewport=viewport, color_scheme=scheme)
+            failed: list[str] = []
+            page.on("response", lambda r, failed=failed: failed.append(r.url) if r.status >= 400 else None)
+            _sign_in(page, live_server)
+            for name, path in pages.items():
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("networkidle")
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{name} is {overflow}px wider than a {viewport['width']}px screen"
+                page.screenshot(path=str(out / f"{name}-{scheme}-{width_name}.png"))
+            # The simulated publishers serve their pages but not the pictures those pages name: a story's
+            # image from them answers 404. Anything else failing, or any script error, fails the test.
+            assert all(url.startswith(publisher_server.url("/")) for url in failed), failed
+            errors = [e for e in page.js_errors if not e.startswith("Failed to load resource")]
+            assert not errors, errors
+    page.goto(live_server.url + "/top/")
+    assert page.locator("li.top-story").count() == 4
+    assert page.locator("li.top-story .badge").first.inner_text() == "6 publishers"
