@@ -38,6 +38,7 @@ from articles.fetching import (
     TransientFetchError,
     afetch,
     async_fetch_client,
+    background,
     fetch,
 )
 from articles.models import Article, Feed
@@ -132,24 +133,28 @@ def feeds_refresh(*, feed_ids: list[int], concurrency: int = 50) -> list[Refresh
     if not feeds:
         return outcomes
     answers: queue.Queue[tuple[Feed, FetchResult | FetchError]] = queue.Queue()
-    fetcher = threading.Thread(
-        target=asyncio.run, args=(_fetch_all(feeds, concurrency, answers.put),), daemon=True
+    # The process's fetch loop and client outlive this batch, and so do their keep-alive connections.
+    fetching = background.submit(
+        lambda client: _fetch_all(feeds, concurrency, answers.put, client),
+        max_per_host=settings.FETCH_MAX_PER_HOST,
     )
-    fetcher.start()
     # Every feed gets exactly one answer (an error at worst); the timeout only guards against a bug.
     deadline = settings.FETCH_TOTAL_TIMEOUT * (len(feeds) / concurrency + 1) + 60
     received = 0
-    while received < len(feeds):
-        # Whatever has arrived meanwhile is handled together: the unchanged feeds in one statement.
-        arrived = [answers.get(timeout=deadline)]
-        while len(arrived) < ANSWERS_AT_ONCE:
-            try:
-                arrived.append(answers.get_nowait())
-            except queue.Empty:
-                break
-        received += len(arrived)
-        outcomes += feeds_process(arrived)
-    fetcher.join(timeout=5)
+    try:
+        while received < len(feeds):
+            # Whatever has arrived meanwhile is handled together: the unchanged feeds in one statement.
+            arrived = [answers.get(timeout=deadline)]
+            while len(arrived) < ANSWERS_AT_ONCE:
+                try:
+                    arrived.append(answers.get_nowait())
+                except queue.Empty:
+                    break
+            received += len(arrived)
+            outcomes += feeds_process(arrived)
+    finally:
+        # A time limit or an error here: the fetches still in flight are of no use to anyone.
+        fetching.cancel()
     return outcomes
 
 
@@ -169,23 +174,22 @@ async def _afetch_or_error(url: str, *, log_extra: dict, **options) -> FetchResu
         return FetchError(f"internal error while fetching: {exc.__class__.__name__}")
 
 
-async def _fetch_all(feeds: list[Feed], concurrency: int, deliver) -> None:
+async def _fetch_all(feeds: list[Feed], concurrency: int, deliver, client) -> None:  # noqa: ANN001
     limit = asyncio.Semaphore(concurrency)
-    async with async_fetch_client(max_per_host=settings.FETCH_MAX_PER_HOST) as client:
 
-        async def one(feed: Feed) -> None:
-            async with limit:
-                result = await _afetch_or_error(
-                    feed.url,
-                    log_extra={"feed_id": feed.id},
-                    etag=feed.etag,
-                    last_modified=feed.last_modified,
-                    accept=ACCEPT_FEED,
-                    client=client,
-                )
-            deliver((feed, result))
+    async def one(feed: Feed) -> None:
+        async with limit:
+            result = await _afetch_or_error(
+                feed.url,
+                log_extra={"feed_id": feed.id},
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                accept=ACCEPT_FEED,
+                client=client,
+            )
+        deliver((feed, result))
 
-        await asyncio.gather(*(one(feed) for feed in feeds))
+    await asyncio.gather(*(one(feed) for feed in feeds))
 
 
 def feeds_process(answers: list[tuple[Feed, FetchResult | FetchError]]) -> list[RefreshOutcome]:

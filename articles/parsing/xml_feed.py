@@ -7,6 +7,7 @@ from typing import Any
 import feedparser
 
 from .errors import FeedParseError
+from .fast_xml import read_fast
 from .normalise import (
     MAX_AUTHOR_CHARS,
     MAX_DESCRIPTION_CHARS,
@@ -37,6 +38,14 @@ MAX_TTL_SECONDS = 30 * 86400
 
 
 def parse_xml(prepared: PreparedXML, *, url: str, now: datetime) -> ParsedFeed:
+    fast = read_fast(prepared.data)
+    if fast is not None:
+        version, feed, entries = fast
+        return _parsed_feed(prepared, version, feed, entries, url=url, now=now, bozo=None)
+    return parse_xml_with_feedparser(prepared, url=url, now=now)
+
+
+def parse_xml_with_feedparser(prepared: PreparedXML, *, url: str, now: datetime) -> ParsedFeed:
     # No Content-Location: feedparser would resolve guids against it as well as links, and a guid
     # must not change when the feed moves to a new URL. Links are resolved here instead, after
     # feedparser has applied any xml:base.
@@ -55,9 +64,25 @@ def parse_xml(prepared: PreparedXML, *, url: str, now: datetime) -> ParsedFeed:
     except Exception as exc:  # feedparser is not hardened against every hostile byte sequence
         raise FeedParseError(f"The feed could not be read ({type(exc).__name__}).") from exc
 
+    bozo = (result.get("bozo_exception"),) if result.get("bozo") else None
     version = result.get("version") or ""
-    entries = result.get("entries") or []
-    feed = result.get("feed") or {}
+    return _parsed_feed(
+        prepared, version, result.get("feed") or {}, result.get("entries") or [], url=url, now=now, bozo=bozo
+    )
+
+
+def _parsed_feed(
+    prepared: PreparedXML,
+    version: str,
+    feed: Any,
+    entries: list[Any],
+    *,
+    url: str,
+    now: datetime,
+    bozo: tuple[object] | None,
+) -> ParsedFeed:
+    """feedparser's feed and entries (or the fast reader's dictionaries of the same shape) -> ParsedFeed.
+    `bozo` holds feedparser's bozo exception when it reported one."""
     if not version and not entries and prepared.root not in FEED_ROOTS:
         what = f"<{prepared.root}>" if prepared.root else "no XML elements"
         raise FeedParseError(f"This is not a feed: the document has {what} where a feed has <rss> or <feed>.")
@@ -67,8 +92,8 @@ def parse_xml(prepared: PreparedXML, *, url: str, now: datetime) -> ParsedFeed:
         version = "cdf"  # feedparser reads Microsoft's CDF but leaves its version blank
 
     notes = list(prepared.notes)
-    if result.get("bozo"):
-        notes.append(_bozo_text(result.get("bozo_exception")))
+    if bozo is not None:
+        notes.append(_bozo_text(bozo[0]))
 
     items = [_item(entry, feed_url=url, feed_language=feed.get("language"), now=now) for entry in entries]
     return ParsedFeed(
