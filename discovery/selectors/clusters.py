@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from articles.models import Article
 from discovery.models import ClusterMember, TokenPosting
 from subscriptions.models import ReadingListItem, Subscription
-from subscriptions.selectors.reading import RIVER_COLUMNS
+from subscriptions.selectors.reading import RIVER_COLUMNS, compiled_rows
 
 RELATED_WINDOW = timedelta(days=3)
 RELATED_MIN_SHARED = 4
@@ -38,20 +38,30 @@ def cluster_info_for_articles(*, article_ids: Iterable[int]) -> dict[int, Cluste
     ids = [int(i) for i in article_ids]
     if not ids:
         return {}
-    rows = list(
-        ClusterMember.objects.filter(
-            cluster_id__in=ClusterMember.objects.filter(article_id__in=ids).values("cluster_id")
+
+    def build(**values: int) -> QuerySet:
+        return (
+            ClusterMember.objects.filter(
+                cluster_id__in=ClusterMember.objects.filter(article_id__in=list(values.values())).values(
+                    "cluster_id"
+                )
+            )
+            .order_by("cluster_id", "article__published_at", "article_id")
+            .values_list(
+                "cluster_id",
+                "article_id",
+                "is_duplicate",
+                "article__publisher_id",
+                "article__publisher__name",
+                "article__publisher__in_catalogue",
+            )
         )
-        .order_by("cluster_id", "article__published_at", "article_id")
-        .values_list(
-            "cluster_id",
-            "article_id",
-            "is_duplicate",
-            "article__publisher_id",
-            "article__publisher__name",
-            "article__publisher__in_catalogue",
-        )
-    )
+
+    # Compiled once per size (building it was most of its cost): the ids padded with the first one up to
+    # a power of two, so a few shapes serve every length.
+    size = 1 << (len(ids) - 1).bit_length()
+    padded = ids + [ids[0]] * (size - len(ids))
+    rows = compiled_rows(("cluster_info", size), build, {f"id{i}": pk for i, pk in enumerate(padded)})
     by_cluster: dict[int, list[tuple]] = {}
     for row in rows:
         by_cluster.setdefault(row[0], []).append(row)

@@ -513,16 +513,20 @@ class RiverSources:
 
 def river_sources_for_user(*, user) -> RiverSources:
     """The user's subscriptions with feed, publisher and folder names, sorted by title. One query."""
-    rows = Subscription.objects.filter(user=user).values_list(
-        "id",
-        "feed_id",
-        "folder_id",
-        "title",
-        "feed__title",
-        "feed__publisher_id",
-        "feed__publisher__name",
-        "folder__name",
-    )
+
+    def build(user) -> QuerySet:  # noqa: ANN001
+        return Subscription.objects.filter(user=user).values_list(
+            "id",
+            "feed_id",
+            "folder_id",
+            "title",
+            "feed__title",
+            "feed__publisher_id",
+            "feed__publisher__name",
+            "folder__name",
+        )
+
+    rows = compiled_rows(("river_sources",), build, {"user": user.pk})
     folders: dict[int, SourceFolder] = {}
     subscriptions = []
     for pk, feed_id, folder_id, title, feed_title, publisher_id, publisher_name, folder_name in rows:
@@ -607,7 +611,8 @@ def unread_count_for_user(
 
 def article_latest_id() -> int:
     """The largest article id now: "mark all as read" stops there, so stories arriving later stay unread."""
-    return Article.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    rows = compiled_rows(("latest_id",), lambda: Article.objects.order_by("-id").values_list("id")[:1], {})
+    return rows[0][0] if rows else 0
 
 
 # --- One article ------------------------------------------------------------------------------------
