@@ -42,7 +42,10 @@ from bench.harness import (
     rounded,
 )
 
-PAGE_KINDS = ("river", "article", "reading_list", "search")
+# /top/ right after the river: its ranking is stored by `prepare` (as the worker's beat task would have),
+# and a request recomputes it only once it is TOP_STALE_SECONDS old.
+PAGE_KINDS = ("river", "top", "article", "reading_list", "search")
+TOP_CATEGORIES = ["", "Technology"]
 RARE_QUERIES = ["zq000123x", "zq004567x", "zq089012x", "zq150001x", "zq199999x", "zq042424x"]
 MIDDLING_QUERIES = ["council", "weather", "police", "market", "football", "election"]
 COMMON_QUERIES = ["people", "said", "year", "time"]
@@ -86,11 +89,13 @@ def _prepare(users: int) -> dict:
         )
         list_ids = list(ReadingList.objects.filter(user=user).values_list("id", flat=True)[:1])
         targets["river"].append([cookie, "/"])
+        targets["top"] += [[cookie, f"/top/?category={c}" if c else "/top/"] for c in TOP_CATEGORIES]
         targets["article"] += [[cookie, f"/articles/{a}/"] for a in article_ids]
         targets["reading_list"] += [[cookie, f"/lists/{r}/"] for r in list_ids]
         k = len(targets["search"])
         targets["search"] += [[cookie, f"/search/?q={queries[(k + j) % len(queries)]}"] for j in range(4)]
 
+    top = _rank_top_stories()
     counted: dict[str, dict] = {}
     for kind, pairs in targets.items():
         if not pairs:
@@ -130,7 +135,27 @@ def _prepare(users: int) -> dict:
             "status": response.status_code,
             "median_in_process_ms": rounded(percentile(timings, 50), 1),
         }
-    return {"targets": targets, "queries": counted, "search_mix": search_mix}
+    top = _rank_top_stories()  # again, so that the ranking is fresh when the load starts
+    return {"targets": targets, "queries": counted, "search_mix": search_mix, "top": top}
+
+
+def _rank_top_stories() -> dict:
+    """Rank the top stories as the worker does every minute, as of the seeded data's last story (a
+    database seeded days ago has no story in the window as of today), and keep the ranking in the cache
+    as made now, so the pages read it as they would from a running worker."""
+    from django.core.cache import cache
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from articles.models import Article
+    from discovery.selectors.top import CACHE_KEY, TOP_CACHE_SECONDS, top_stories_compute
+
+    as_of = Article.objects.aggregate(last=Max("published_at"))["last"] or timezone.now()
+    started = time.perf_counter()
+    stories = top_stories_compute(now=as_of)
+    ms = (time.perf_counter() - started) * 1000
+    cache.set(CACHE_KEY, {"computed_at": timezone.now(), "stories": stories}, timeout=TOP_CACHE_SECONDS)
+    return {"stories": len(stories), "compute_ms": round(ms, 1), "as_of": as_of.isoformat()}
 
 
 # --- the database ----------------------------------------------------------------------------------------
@@ -262,6 +287,7 @@ def _seed(scale, env: dict[str, str], seed: int) -> dict:  # noqa: ANN001 - Scal
             **finish["timings"],
         },
         "rows_copied": sum(c["rows"] for c in copies),
+        "cluster_members": finish.get("cluster_members"),
     }
 
 
@@ -478,6 +504,7 @@ def run(scale, *, workdir: Path, seed: int, reseed: bool, install: bool) -> dict
         "duration_s": scale.pages_duration_s,
         "pages": results,
         "search_mix": plan.get("search_mix"),
+        "top_ranking": plan.get("top"),
         "missing": missing,
         "load_average": os.getloadavg(),
     }

@@ -15,6 +15,7 @@ TARGETS = {
     "river_rps_c16": 150.0,  # at least
     "search_p50_ms": 50.0,  # at most
     "search_p95_ms": 250.0,  # at most
+    "top_p50_ms": 30.0,  # at most, concurrency 1 (issue #5)
 }
 
 
@@ -98,6 +99,7 @@ def targets(parts: dict[str, dict]) -> list[dict]:
         ("river requests/s at concurrency 16", _get(pages, "river", "c16", "requests_per_s"), TARGETS["river_rps_c16"], False, ""),
         ("search p50 at concurrency 1 (query mix), ms", _get(pages, "search", "c1", "p50_ms"), TARGETS["search_p50_ms"], True, ""),
         ("search p95 at concurrency 1 (query mix), ms", _get(pages, "search", "c1", "p95_ms"), TARGETS["search_p95_ms"], True, ""),
+        ("/top/ p50 at concurrency 1, ms", _get(pages, "top", "c1", "p50_ms"), TARGETS["top_p50_ms"], True, ""),
     ]  # fmt: skip
     return [
         {

@@ -272,6 +272,22 @@ def seed_pages_prepare(*, feeds: int, now: datetime) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "dropped": len(restore)}
 
 
+SPAN = timedelta(days=30)
+
+
+def _mixed(k: int, seed: int) -> int:
+    return (k * 2654435761 + seed * 40503) & 0xFFFFFFFF
+
+
+def _published(k: int, *, seed: int, articles: int, now: datetime) -> datetime:
+    """Story k's time: growing with k over the last 30 days, a few seconds of jitter."""
+    return now - timedelta(seconds=SPAN.total_seconds() * (1 - k / articles) + (_mixed(k, seed) >> 16) % 60)
+
+
+def _title(k: int, seed: int, titles: list[str]) -> str:
+    return titles[(_mixed(k, seed) >> 8) % len(titles)]
+
+
 def seed_pages_articles(
     *, articles: int, feeds: int, seed: int, now: datetime, shard: int, shards: int
 ) -> dict:
@@ -280,8 +296,7 @@ def seed_pages_articles(
     function of (seed, k), so the data does not depend on the number of shards."""
     _User, _Publisher, _Feed, Article, *_ = _pages_models()
     sentences, titles = _vocabulary(seed)
-    n_sentences, n_titles = len(sentences), len(titles)
-    span = timedelta(days=30).total_seconds()
+    n_sentences = len(sentences)
     lo, hi = articles * shard // shards, articles * (shard + 1) // shards
     started = time.perf_counter()
     _bulk_session()
@@ -289,12 +304,12 @@ def seed_pages_articles(
     def rows() -> Iterator[dict]:
         for k in range(lo, hi):
             feed = k % feeds
-            mixed = (k * 2654435761 + seed * 40503) & 0xFFFFFFFF
+            mixed = _mixed(k, seed)
             start = mixed % n_sentences
             body = " ".join(sentences[(start + j) % n_sentences] for j in range(3))
             # A rare word: each appears in five stories of a million, so a search for it finds few.
             body += f" Keyword zq{k % 200_000:06d}x."
-            published = now - timedelta(seconds=span * (1 - k / articles) + (mixed >> 16) % 60)
+            published = _published(k, seed=seed, articles=articles, now=now)
             url = f"https://publisher{feed}.example.org/story/{k}"
             yield {
                 "id": k + 1,
@@ -303,7 +318,7 @@ def seed_pages_articles(
                 "guid": url,
                 "guid_hash": guid_hash(url),
                 "url": url,
-                "title": titles[(mixed >> 8) % n_titles],
+                "title": _title(k, seed, titles),
                 "author": f"Reporter {k % 97}",
                 "published_at": published,
                 "summary": body[:300],
@@ -389,8 +404,14 @@ def seed_pages_finish(
         ReadState,
         ({"user_id": u + 1, "article_id": a, "read_at": now} for u in range(users) for a in read(u)),
     )
-    reset_sequences(Publisher, Feed, Article, User, Subscription, ReadingList, ReadingListItem, ReadState)
     timings["users_subscriptions"] = round(time.perf_counter() - started, 2)
+    t = time.perf_counter()
+    cluster_members = seed_pages_clusters(articles=articles, feeds=feeds, seed=seed, now=now)
+    timings["clusters"] = round(time.perf_counter() - t, 2)
+    from discovery.models import ClusterMember, StoryCluster
+
+    reset_sequences(Publisher, Feed, Article, User, Subscription, ReadingList, ReadingListItem, ReadState)
+    reset_sequences(StoryCluster, ClusterMember)
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM bench_seed_restore ORDER BY position")
         statements = [row[0] for row in cursor.fetchall()]
@@ -402,7 +423,69 @@ def seed_pages_finish(
     t = time.perf_counter()
     _analyze()
     timings["analyze"] = round(time.perf_counter() - t, 2)
-    return {"seconds": round(time.perf_counter() - started, 2), "timings": timings}
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "timings": timings,
+        "cluster_members": cluster_members,
+    }
+
+
+# Stories covered by several publishers: how many catalogue publishers a story of a round gets (1: none
+# other), drawn in turn; and the share of a story's later members that are syndicated copies of its first.
+CLUSTER_SIZES = (1, 1, 1, 2, 2, 3, 4, 5, 8, 12)
+DUPLICATE_SHARE = 0.15
+
+
+def seed_pages_clusters(*, articles: int, feeds: int, seed: int, now: datetime) -> int:
+    """Story clusters over the catalogue publishers' stories, as the worker would have made them: story k
+    belongs to feed k % feeds, so a round of `feeds` consecutive stories holds one story a feed, published
+    within a few hours; the catalogue's stories of a round (feeds below 1,000, the `in_catalogue` ones) are
+    cut into runs of CLUSTER_SIZES, each run of two or more one story with that many publishers. Returns the
+    members written."""
+    from discovery.models import ClusterMember, StoryCluster
+
+    _sentences, titles = _vocabulary(seed)
+    catalogue = min(1000, feeds)
+    clusters: list[dict] = []
+    members: list[dict] = []
+    for first_k in range(0, articles, feeds):  # one round
+        rng = random.Random(seed * 65537 + first_k)
+        j = 0
+        while j < catalogue:
+            size = min(rng.choice(CLUSTER_SIZES), catalogue - j)
+            ks = [k for k in range(first_k + j, first_k + j + size) if k < articles]
+            j += size
+            if len(ks) < 2:
+                continue
+            cluster_id = len(clusters) + 1
+            times = [_published(k, seed=seed, articles=articles, now=now) for k in ks]
+            clusters.append(
+                {
+                    "id": cluster_id,
+                    "title": _title(ks[0], seed, titles),
+                    "lead_article_id": ks[0] + 1,
+                    "size": len(ks),
+                    "publisher_count": len(ks),
+                    "first_published_at": min(times),
+                    "last_published_at": max(times),
+                    "created_at": min(times),
+                    "updated_at": max(times),
+                }
+            )
+            for position, (k, published) in enumerate(zip(ks, times, strict=True)):
+                copy = position > 0 and rng.random() < DUPLICATE_SHARE
+                members.append(
+                    {
+                        "article_id": k + 1,
+                        "cluster_id": cluster_id,
+                        "similarity": 1.0 if position == 0 else round(0.3 + 0.7 * rng.random(), 4),
+                        "is_duplicate": copy,
+                        "duplicate_of_id": ks[0] + 1 if copy else None,
+                        "joined_at": published,
+                    }
+                )
+    copy_rows(StoryCluster, clusters)
+    return copy_rows(ClusterMember, members)
 
 
 def _statement_label(sql: str) -> str:

@@ -95,6 +95,15 @@ def test_it_measures_each_page_or_says_it_is_missing(quick_run):
             assert entry["c1"]["requests"] > 0 and entry["queries"]["queries"] > 0, kind
 
 
+def test_it_measures_top_stories_over_seeded_clusters(quick_run):
+    out, _ = quick_run
+    pages = _part(out, "pages")
+    assert pages["database"]["seed"]["cluster_members"] > 0
+    assert pages["top_ranking"]["stories"] > 0
+    assert "top" not in pages["missing"]
+    assert pages["pages"]["top"]["c1"]["requests"] > 0
+
+
 def test_it_writes_the_summary_table_and_chart(quick_run):
     out, _ = quick_run
     summary = (out / "summary.md").read_text()
