@@ -203,12 +203,20 @@ def _followed_feeds(*, user, folder_id: int | None = None) -> QuerySet:
     return subscriptions.values("feed_id")
 
 
-def _without_copies(qs: _QS, *, user, folder_id: int | None, feed_id: int | None) -> _QS:
+def _without_copies(
+    qs: _QS, *, user, folder_id: int | None, feed_id: int | None, per_story: bool = False
+) -> _QS:
     """Leave out syndicated copies whose original is in the same river: a wire story shows once (its
-    card says "also in N sources"). Discovery's clustering marks the copies."""
-    from discovery.selectors import syndicated_copy_of_followed_exists  # discovery imports this module
+    card says "also in N sources"). Discovery's clustering marks the copies.
+
+    `per_story` looks each story up (not_a_syndicated_copy_of_followed), for queries that do not walk
+    the river in order, such as the unread count."""
+    # discovery imports this module
+    from discovery.selectors import not_a_syndicated_copy_of_followed, syndicated_copy_of_followed_exists
 
     feeds = [feed_id] if feed_id is not None else _followed_feeds(user=user, folder_id=folder_id)
+    if per_story:
+        return qs.filter(not_a_syndicated_copy_of_followed(feeds=feeds))
     return qs.filter(~syndicated_copy_of_followed_exists(feeds=feeds))
 
 
@@ -599,7 +607,7 @@ def unread_count_for_user(
         scope = river_scope_for_user(
             user=user, feed_id=feed_id, folder_id=folder_id, publisher_id=publisher_id
         )
-        scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id)
+        scope = _without_copies(scope, user=user, folder_id=folder_id, feed_id=feed_id, per_story=True)
         return scope.filter(~_read_exists(user)).order_by().values("id")[:cap]
 
     values = {"user": user.pk, "feed_id": feed_id, "folder_id": folder_id, "publisher_id": publisher_id}
