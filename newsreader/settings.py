@@ -99,7 +99,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache and Celery ----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "newsreader.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
     # Every page reads the session: from Redis, with the database behind it (a session survives a Redis
     # flush), instead of one more query a page.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
