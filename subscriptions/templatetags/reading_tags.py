@@ -290,17 +290,17 @@ def river_source_options(sources, river_filter) -> SafeString:  # noqa: ANN001
     hundreds), built as a string rather than a template loop."""
     parts = []
     for folder, subscriptions in sources.groups:
-        label = escape(folder.name) if folder else "Not in a folder"
+        label = html_escape(folder.name) if folder else "Not in a folder"
         parts.append(f'<optgroup label="{label}">')
         if folder:
             selected = " selected" if river_filter.folder_id == folder.pk else ""
             parts.append(
-                f'<option value="folder:{int(folder.pk)}"{selected}>All of {escape(folder.name)}</option>'
+                f'<option value="folder:{int(folder.pk)}"{selected}>All of {html_escape(folder.name)}</option>'
             )
         for sub in subscriptions:
             selected = " selected" if river_filter.feed_id == sub.feed_id else ""
             parts.append(
-                f'<option value="feed:{int(sub.feed_id)}"{selected}>{escape(sub.display_title)}</option>'
+                f'<option value="feed:{int(sub.feed_id)}"{selected}>{html_escape(sub.display_title)}</option>'
             )
         parts.append("</optgroup>")
     return SafeString("\n".join(parts))
