@@ -94,6 +94,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # jit_above_cost: it then spent 10-12 ms compiling a 3 ms unread count. DB_JIT=1 leaves JIT on.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# The pages' compiled queries run as statements prepared once per connection (newsreader/db.py); 0 behind
+# a pooler in transaction mode, where a client's next query may reach another server session.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 
 from articles.models import Article
+from newsreader.db import execute_prepared
 from subscriptions.models import ReadingList, ReadingListItem, ReadState, Subscription
 
 # A keyset cursor: the (published_at, id) of the last story shown; the next page starts after it.
@@ -149,7 +150,8 @@ def compiled_sql(
     a query, more than Postgres takes to run it. So the queryset is built once per `key` and shape (which
     of `values` are None) with a sentinel for each value (ids and datetimes), and its compiled parameters
     remember where the sentinels went; each call then puts its values there. The SQL is the ORM's own,
-    whatever the database. Whatever else shapes the query (a limit, a flag) belongs in `key`.
+    whatever the database. Whatever else shapes the query (a limit, a flag) belongs in `key`. Run it
+    with newsreader.db.execute_prepared, so that Postgres plans it once per connection too.
     """
     sql, params, _ = _compiled(key, build, values)
     return sql, params
@@ -162,7 +164,7 @@ def compiled_rows(
     ORM converts them (dates and booleans on SQLite, say)."""
     sql, params, compiler = _compiled(key, build, values)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, params)
         rows = cursor.fetchall()
     return [tuple(row) for row in compiler.results_iter([rows])]
 
@@ -613,7 +615,7 @@ def unread_count_for_user(
     values = {"user": user.pk, "feed_id": feed_id, "folder_id": folder_id, "publisher_id": publisher_id}
     sql, params = compiled_sql(("unread_count", cap), build, values)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)
+        execute_prepared(cursor, f"SELECT COUNT(*) FROM ({sql}) counted", params)
         return cursor.fetchone()[0]
 
 
