@@ -89,12 +89,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DB_JIT", False):
+    # Every query here is short, but LIMITs and per-row subqueries make Postgres estimate some far above
+    # jit_above_cost: it then spent 10-12 ms compiling a 3 ms unread count. DB_JIT=1 leaves JIT on.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# The pages' compiled queries run as statements prepared once per connection (newsreader/db.py); 0 behind
+# a pooler in transaction mode, where a client's next query may reach another server session.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "newsreader.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
     # Every page reads the session: from Redis, with the database behind it (a session survives a Redis
     # flush), instead of one more query a page.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -1,7 +1,10 @@
 """Template helpers for the page shell (base.html): nav links that tolerate routes not built yet."""
 
+from functools import lru_cache
+
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
@@ -10,15 +13,24 @@ register = template.Library()
 _NAMESPACES = ("subscriptions", "articles", "discovery", "accounts")
 
 
-@register.simple_tag
-def nav_url(name: str) -> str:
-    """The URL of a named route, trying the bare name then each app namespace; "" when none exists."""
+@lru_cache(maxsize=256)
+def _nav_url(name: str, urlconf: str, script_prefix: str) -> str:
     for candidate in (name, *(f"{ns}:{name}" for ns in _NAMESPACES)):
         try:
-            return reverse(candidate)
+            return reverse(candidate, urlconf=urlconf)
         except NoReverseMatch:
             continue
     return ""
+
+
+@register.simple_tag
+def nav_url(name: str) -> str:
+    """The URL of a named route, trying the bare name then each app namespace; "" when none exists.
+
+    Looked up once per route (and URL configuration and script prefix): every page draws the nav, and
+    each name that misses (a bare name, then the namespaces) raised and caught NoReverseMatch.
+    """
+    return _nav_url(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
 # (label, route name, whether the link is current for paths under it)

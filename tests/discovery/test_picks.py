@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from discovery.models import Pick
 from discovery.selectors import picks_for_home
+from discovery.selectors.picks import picks_any_active
 from tests.discovery.helpers import story_with_members
 from tests.factories import ArticleFactory, PublisherFactory, UserFactory
 
@@ -63,3 +64,26 @@ def test_the_river_shows_the_picks(client, reader):
     client.force_login(reader)
     body = client.get(reverse("subscriptions:river")).content.decode()
     assert "Our picks" in body and "Worth your time" in body and "An editor&#x27;s choice" in body
+
+
+def test_with_no_active_pick_the_picks_query_is_skipped(reader, django_assert_num_queries):
+    Pick.objects.create(article=ArticleFactory(), blurb="Switched off", is_active=False)
+    assert picks_for_home(user=reader) == []  # works out, and remembers, that none is active
+    with django_assert_num_queries(0):
+        assert picks_for_home(user=reader) == []
+
+
+def test_a_new_pick_shows_at_once_after_none_was_remembered(client, reader):
+    client.force_login(reader)
+    assert "Our picks" not in client.get(reverse("subscriptions:river")).content.decode()
+    assert picks_any_active() is False
+    Pick.objects.create(article=ArticleFactory(title="Fresh"), blurb="Just chosen")
+    assert "Just chosen" in client.get(reverse("subscriptions:river")).content.decode()
+
+
+def test_a_pick_switched_on_again_shows_at_once(reader):
+    pick = Pick.objects.create(article=ArticleFactory(), blurb="Back again", is_active=False)
+    assert picks_for_home(user=reader) == []
+    pick.is_active = True
+    pick.save()
+    assert [c.pick_id for c in picks_for_home(user=reader)] == [pick.pk]
