@@ -71,7 +71,7 @@ FULL = Scale(
     pages_subscriptions=200,
     pages_duration_s=8.0,
     refresh_cap_s=240.0,
-    extract_cap_s=120.0,
+    extract_cap_s=60.0,
     extract_slow_s=20.0,
     sweep_in_flight=(16, 64),
 )
