@@ -14,6 +14,7 @@ Failure handling, in one place:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from articles import services
@@ -470,14 +471,19 @@ def _extractions_write(updates: list[tuple[int, dict]]) -> dict[int, str]:
     }
 
 
+@functools.cache
+def _article_field(name: str) -> Field:
+    return next(field for field in Article._meta.concrete_fields if field.name == name)
+
+
 def _db_value(name: str, value: object) -> object:
-    return Article._meta.get_field(name).get_db_prep_save(value, connection)
+    return _article_field(name).get_db_prep_save(value, connection)
 
 
 def _extraction_update_sql(names: tuple[str, ...]) -> str:
     quote, meta = connection.ops.quote_name, Article._meta
-    columns = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
-    where = f"{quote(meta.pk.column)} = %s AND {quote(meta.get_field('extraction_status').column)} = %s"
+    columns = ", ".join(f"{quote(_article_field(name).column)} = %s" for name in names)
+    where = f"{quote(_article_field('id').column)} = %s AND {quote(_article_field('extraction_status').column)} = %s"
     return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {where}"
 
 
