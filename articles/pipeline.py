@@ -14,6 +14,7 @@ Failure handling, in one place:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -23,8 +24,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from articles import services
@@ -435,17 +436,59 @@ def articles_extract(
         updates.append((article.id, _extraction_fields(article, page)))
         seconds.append(time.monotonic() - started)
     fetcher.join(timeout=5)
-    with transaction.atomic():
-        for article_id, fields in updates:
-            # Another worker may have done it meanwhile: write only if the story is still waiting.
-            written = Article.objects.filter(
-                id=article_id, extraction_status=Article.Extraction.PENDING
-            ).update(**fields)
-            if written:
-                outcome.statuses[article_id] = fields["extraction_status"]
+    outcome.statuses = _extractions_write(updates)
     for each in seconds:
         metrics.observe_extraction_seconds(each)
     return outcome
+
+
+def _extractions_write(updates: list[tuple[int, dict]]) -> dict[int, str]:
+    """Write a batch's extraction fields in one transaction. Returns the new status of each story written.
+
+    Another worker may have done a story meanwhile: only stories still waiting are written (their rows are
+    locked first, so the statuses returned are those this call wrote). The rows go as one executemany a set
+    of fields (psycopg pipelines it: one round trip, not one a story, while the worker could be extracting;
+    and a tenth of the CPU of building an ORM update, or a bulk_update's CASE, for each row).
+    """
+    if not updates:
+        return {}
+    pending = Article.Extraction.PENDING
+    with transaction.atomic():
+        still_pending = set(
+            Article.objects.select_for_update()
+            .filter(id__in=[article_id for article_id, _ in updates], extraction_status=pending)
+            .values_list("id", flat=True)
+        )
+        by_fields: dict[tuple[str, ...], list[list]] = {}
+        for article_id, fields in updates:
+            if article_id in still_pending:
+                names = tuple(sorted(fields))
+                row = [_db_value(name, fields[name]) for name in names]
+                by_fields.setdefault(names, []).append([*row, article_id, pending])
+        with connection.cursor() as cursor:
+            for names, rows in by_fields.items():
+                cursor.executemany(_extraction_update_sql(names), rows)
+    return {
+        article_id: fields["extraction_status"]
+        for article_id, fields in updates
+        if article_id in still_pending
+    }
+
+
+@functools.cache
+def _article_field(name: str) -> Field:
+    return next(field for field in Article._meta.concrete_fields if field.name == name)
+
+
+def _db_value(name: str, value: object) -> object:
+    return _article_field(name).get_db_prep_save(value, connection)
+
+
+def _extraction_update_sql(names: tuple[str, ...]) -> str:
+    quote, meta = connection.ops.quote_name, Article._meta
+    columns = ", ".join(f"{quote(_article_field(name).column)} = %s" for name in names)
+    where = f"{quote(_article_field('id').column)} = %s AND {quote(_article_field('extraction_status').column)} = %s"
+    return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {where}"
 
 
 async def _fetch_pages(articles: list[Article], concurrency: int, deliver) -> None:

@@ -52,6 +52,7 @@ class Scale:
     extract_cap_s: float  # the extraction window with instant pages
     extract_slow_s: float  # a second window with pages answering after `latency_ms` (0: skip)
     sweep_in_flight: tuple[int, ...] = ()
+    extract_task_batch: int | None = None  # EXTRACT_TASK_BATCH for the run (None: the setting's default)
     latency_ms: float = 200.0
 
 
@@ -70,7 +71,7 @@ FULL = Scale(
     pages_subscriptions=200,
     pages_duration_s=6.0,
     refresh_cap_s=240.0,
-    extract_cap_s=120.0,
+    extract_cap_s=60.0,
     extract_slow_s=20.0,
     sweep_in_flight=(16, 64),
 )
@@ -82,15 +83,18 @@ QUICK = Scale(
     peer_feeds=100,
     peer_concurrency=(16,),
     sweep_feeds=0,
-    extract_stories=50,
+    extract_stories=150,
     pages_articles=10_000,
     pages_feeds=500,
     pages_users=10,
     pages_subscriptions=50,
     pages_duration_s=2.0,
     refresh_cap_s=45.0,
-    extract_cap_s=8.0,
+    # Up to 150 stories in tasks of 5 (30 tasks): the rate and the CPU a story then run from the first
+    # task done to the last over many tasks, not between the first tasks of the two processes.
+    extract_cap_s=12.0,
     extract_slow_s=0.0,
+    extract_task_batch=5,
 )
 
 

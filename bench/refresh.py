@@ -209,6 +209,7 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         # (time, stories done, worker CPU) when the count first moved, and when it last moved
         first: tuple[float, int, float] | None = None
         last: tuple[float, int, float] | None = None
+        progress: list[tuple[float, int, float]] = []  # each time the count moved, from the worker's start
         done = 0
         while True:
             done = conn.execute(query, (since,)).fetchone()[0] - base
@@ -216,10 +217,12 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
             if done > 0 and (last is None or done > last[1]):
                 last = (now, done, worker.cpu())
                 first = first or last
+                progress.append((round(now - started, 2), done, round(last[2] - cpu_before, 2)))
             elapsed = now - started
-            # Past the window, wait on (up to four windows) until a few stories are done, so a slow
+            # Past the window, wait on (up to four windows) until stories were seen done twice, so a slow
             # start on a busy machine still gives a rate.
-            if done >= total or (elapsed >= cap_s and done >= min(5, total)) or elapsed >= 4 * cap_s:
+            measured = first is not None and last is not None and last[0] > first[0]
+            if done >= total or (elapsed >= cap_s and measured) or elapsed >= 4 * cap_s:
                 break
             time.sleep(0.25)
         ended = time.perf_counter()
@@ -250,6 +253,8 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         "worker_rss_mib_by_process": sorted(
             (round(v / 1024, 1) for v in memory.peaks_kib.values()), reverse=True
         ),
+        # (seconds since the worker started, stories done, worker CPU seconds): how the rate settles
+        "progress": progress,
     }
 
 
@@ -276,6 +281,7 @@ def run(
         # The simulator's publishers all share one address, which stands for as many hosts: no limit
         # per host beyond the fetches in flight (the peers have none either).
         FETCH_MAX_PER_HOST=str(PER_HOST_UNLIMITED),
+        **({"EXTRACT_TASK_BATCH": str(scale.extract_task_batch)} if scale.extract_task_batch else {}),
     )
     database_migrated(database, data_dir)
     redis_flush()

@@ -18,9 +18,14 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from datasketch import MinHash
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and datasketch (which brings scipy, ~80 MB) are imported where a signature is made or compared:
+# importing this module for its words and stop words (the template tags do, and every Celery worker
+# runs Django's checks, which load them) must not put them in every process, extraction's included.
 
 LEAD_WORDS = 100
 SHINGLE_WORDS = 400
@@ -115,6 +120,9 @@ def shingles(text: str) -> set[str]:
 
 
 def text_minhash(text: str) -> np.ndarray:
+    import numpy as np
+    from datasketch import MinHash
+
     found = shingles(text)
     if not found:
         return np.zeros(0, dtype=np.uint64)
@@ -147,6 +155,8 @@ def signature_bytes(signature: np.ndarray) -> bytes:
 
 
 def signature_from_bytes(data: bytes | memoryview | None) -> np.ndarray:
+    import numpy as np
+
     if not data:
         return np.zeros(0, dtype=np.uint64)
     raw = bytes(data)
@@ -157,6 +167,8 @@ def signature_from_bytes(data: bytes | memoryview | None) -> np.ndarray:
 
 def text_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two texts' shingle sets from their MinHash signatures."""
+    import numpy as np
+
     if a.size == 0 or a.size != b.size:
         return 0.0
     return float(np.count_nonzero(a == b)) / a.size

@@ -1,11 +1,12 @@
 """The Celery app. Queues: `feeds` (refreshes, mostly waiting on the network), `extraction`
 (CPU-bound article extraction, one process a core) and `default` (everything else)."""
 
+import gc
 import os
 import time
 
 from celery import Celery
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, worker_process_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsreader.settings")
@@ -61,3 +62,11 @@ def _stamp_sent_at(headers=None, **kwargs) -> None:
     """ops: stamp each message with its publish time; /healthz and /metrics report the queue lag from it."""
     if headers is not None:
         headers.setdefault("nr_sent_at", time.time())
+
+
+@worker_process_init.connect
+def _freeze_inherited_objects(**kwargs) -> None:
+    """A pool process starts as a copy of the worker (Django, Celery, the task modules): take those objects
+    out of the garbage collector's sight, so its full collections walk only what the tasks make, and do
+    not write to the pages the process shares with its parent."""
+    gc.freeze()

@@ -307,6 +307,42 @@ def test_it_extracts_a_batch_as_it_extracts_one_story(site_feed, publisher_serve
     assert "A long feed text." in Article.objects.get(id=busy_id).text
 
 
+def test_it_writes_a_batch_in_a_few_statements_whatever_its_size(
+    publisher_server, db, django_assert_max_num_queries
+):
+    site = publisher_server.site("many-pages", n_items=8)
+    feed, _ = feed_get_or_create(url=site.feed_url)
+    ids = pipeline.feed_refresh(feed_id=feed.id).new_article_ids
+
+    # the stories, their locks, one executemany a set of fields written (two or three here), and the
+    # savepoint the test's transaction puts around them
+    with django_assert_max_num_queries(7):
+        outcome = pipeline.articles_extract(article_ids=ids, concurrency=4)
+
+    assert outcome.statuses == dict.fromkeys(ids, "extracted")
+    assert all(a.word_count > 50 for a in Article.objects.filter(id__in=ids))
+
+
+def test_a_batch_leaves_alone_a_story_another_worker_finished_meanwhile(site_feed):
+    _, feed = site_feed
+    first, second, *_ = pipeline.feed_refresh(feed_id=feed.id).new_article_ids
+    Article.objects.filter(id=first).update(extraction_status="extracted", text="Done elsewhere.")
+    fields = {
+        "text": "Ours.",
+        "word_count": 1,
+        "extraction_status": "extracted",
+        "updated_at": timezone.now(),
+    }
+
+    written = pipeline._extractions_write(
+        [(first, fields), (second, {**fields, "extraction_status": "feed"})]
+    )
+
+    assert written == {second: "feed"}
+    assert Article.objects.get(id=first).text == "Done elsewhere."
+    assert Article.objects.values_list("text", "extraction_status").get(id=second) == ("Ours.", "feed")
+
+
 def test_a_batch_and_a_single_extraction_store_the_same(site_feed, publisher_server, db):
     _, feed = site_feed
     first, *others = pipeline.feed_refresh(feed_id=feed.id).new_article_ids

@@ -51,7 +51,11 @@ def test_it_refreshes_every_feed_with_real_workers(quick_run):
     assert refresh["statuses"]["304"] > refresh["statuses"]["200"] > 0
     assert refresh["new_articles"] == 10 * refresh["statuses"]["200"]
     assert refresh["worker_peak_rss_mib"] > 0
-    assert result["extraction"]["pages_instant"]["done"] > 0
+    extraction = result["extraction"]["pages_instant"]
+    assert extraction["done"] > 0
+    # more than one batch done a process, so a rate and a CPU a story, measured from the first batch done
+    assert extraction["stories_per_s"] > 0 and extraction["worker_cpu_ms_per_story"] > 0
+    assert extraction["progress"][-1][1] == extraction["done"]
 
 
 def _changed(feeds: int) -> int:
