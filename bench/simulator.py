@@ -97,10 +97,19 @@ def _paragraphs(articles_dir: Path) -> list[str]:
             text = json.loads(line).get("text", "")
             paragraphs.extend(p.strip() for p in text.split("\n") if len(p.strip()) > 80)
     if not paragraphs:
-        paragraphs = [
-            "The council met on Tuesday to discuss the budget for the coming year and the state of the roads."
-        ]
+        raise CorpusMissingError(articles_dir)
     return paragraphs
+
+
+class CorpusMissingError(RuntimeError):
+    """Without the shared corpus every feed and page would be a placeholder of a few bytes, and every figure
+    of the benchmark meaningless: refuse, and say where it was looked for."""
+
+    def __init__(self, articles_dir: Path) -> None:
+        super().__init__(
+            f"the shared corpus (real article pages and their texts) was not found in {articles_dir}; "
+            "set NEWSREADER_SHARED_DIR to the folder that holds corpus/"
+        )
 
 
 @functools.lru_cache(maxsize=4)
@@ -129,7 +138,9 @@ class PublisherSet:
 
     def __post_init__(self) -> None:
         pages, paragraphs = _corpus(self.articles_dir)
-        self.pages = list(pages) or [b"<html><body><article><p>Nothing here.</p></article></body></html>"]
+        if not pages:
+            raise CorpusMissingError(self.articles_dir)
+        self.pages = list(pages)
         self._titles = [p.split(". ")[0][:110].rstrip(".,;: ") for p in paragraphs]
         self._bodies = [self._make_body(k, paragraphs) for k in range(256)]
         self._cache: OrderedDict[tuple[int, int, bool, int], bytes] = OrderedDict()

@@ -2,8 +2,9 @@
 function of the seed, and conditional requests must behave as a real publisher's do."""
 
 import feedparser
+import pytest
 
-from bench.simulator import Mix, PublisherSet, Simulator
+from bench.simulator import CorpusMissingError, Mix, PublisherSet, Simulator
 
 BASE = "http://127.0.0.1:9"
 
@@ -87,3 +88,8 @@ def test_it_delays_slow_answers_and_refuses_what_it_does_not_serve():
     assert sim.answer("POST", "/x/feeds/0.xml", {}).status == 405
     assert sim.answer("GET", "/x/feeds/999999.xml", {}).status == 404
     assert sim.answer("GET", "/../../etc/passwd", {}).status == 404
+
+
+def test_it_refuses_to_run_without_the_corpus(tmp_path):
+    with pytest.raises(CorpusMissingError, match="NEWSREADER_SHARED_DIR"):
+        PublisherSet(n_feeds=3, articles_dir=tmp_path / "corpus" / "articles")
