@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from articles.models import Article, Feed
 from articles.parsing import ParsedItem
@@ -27,6 +27,9 @@ from articles.sanitizing import (
 EXCERPT_CHARS = 400
 # SQLite allows 999 parameters in a statement on old builds; stay well below for the IN (...) lookups.
 LOOKUP_CHUNK = 500
+
+# Rows a statement inserts at most (each row has a parameter per column: 18 x 200 stays far below limits).
+INSERT_CHUNK = 200
 
 # Written again when a story's feed content changes; the extracted text is kept unless there is none.
 UPDATED_FIELDS = ["title", "url", "author", "summary", "content_hash", "updated_at"]
@@ -122,15 +125,18 @@ def articles_upsert(*, feed: Feed, items: list[ParsedItem], now: datetime, extra
             changed_content.append(article)
 
     result = UpsertResult(unchanged=len(existing) - len(changed) - len(changed_content))
+    inserted: list[int] | None = None
     with transaction.atomic():
         if fresh:
-            # ignore_conflicts: another worker may store the same story between our lookup and this insert.
-            Article.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=200)
+            inserted = _insert_fresh(fresh)
         if changed:
             Article.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=200)
         if changed_content:
             Article.objects.bulk_update(changed_content, UPDATED_FIELDS + CONTENT_FIELDS, batch_size=200)
     result.updated = len(changed) + len(changed_content)
+    if inserted is not None:
+        result.new_ids = inserted
+        return result
 
     fresh_hashes = [a.guid_hash for a in fresh]
     for start in range(0, len(fresh_hashes), LOOKUP_CHUNK):
@@ -142,3 +148,30 @@ def articles_upsert(*, feed: Feed, items: list[ParsedItem], now: datetime, extra
             ).values_list("id", flat=True)
         )
     return result
+
+
+def _insert_fresh(fresh: list[Article]) -> list[int] | None:
+    """Insert the new stories, skipping any another worker stored between our lookup and this insert.
+
+    On Postgres one INSERT ... ON CONFLICT DO NOTHING RETURNING id a chunk gives back the ids of exactly the
+    rows this call made (no second query, none of bulk_create's per-object work); elsewhere bulk_create with
+    ignore_conflicts, and None: the caller reads the new ids back.
+    """
+    if connection.vendor != "postgresql":
+        Article.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=INSERT_CHUNK)
+        return None
+    fields = [f for f in Article._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(Article._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    )
+    tail = f" ON CONFLICT ({quote('publisher_id')}, {quote('guid_hash')}) DO NOTHING RETURNING {quote('id')}"
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(fresh), INSERT_CHUNK):
+            chunk = fresh[start : start + INSERT_CHUNK]
+            params = [f.get_db_prep_save(getattr(a, f.attname), connection) for a in chunk for f in fields]
+            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
+            ids += [pk for (pk,) in cursor.fetchall()]
+    return ids

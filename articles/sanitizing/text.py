@@ -45,7 +45,10 @@ _LINE_TAGS = frozenset({"li", "dt", "dd", "tr", "caption", "figcaption", "summar
 _CELL_TAGS = frozenset({"td", "th"})
 _SKIPPED_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title", "svg", "math"})
 
-_SPACES = re.compile(r"\s+")
+# What str.split() takes for whitespace, beyond " \t\n\r\xa0" (which _collapse_spaces replaces one by one).
+_OTHER_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in " \t\n\r\xa0")
+_HAS_OTHER_SPACE = re.compile(f"[{re.escape(_OTHER_SPACES)}]")
+_OTHER_SPACE_TO_SPACE = str.maketrans(dict.fromkeys(_OTHER_SPACES, " "))
 # Comments and processing instructions are dropped by the parser itself; lxml.html's element classes
 # are not needed here and cost a lookup per element.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
@@ -73,32 +76,56 @@ def html_to_text(html: str) -> str:
         return ""
     if root is None:
         return ""
-    # Breaks go into the tree as marker characters, lxml concatenates the text in C, and whitespace is
-    # collapsed once at the end, as a browser would. Only block elements cost a Python step.
+    # One walk over the tree gathers the texts with marker characters for the breaks (the tree is not
+    # changed: setting an element's text costs lxml a copy and a check of the whole string), and
+    # whitespace is collapsed once at the end, as a browser would.
     etree.strip_elements(root, *_SKIPPED_TAGS, with_tail=False)
-    for pre in root.iter("pre"):
-        for node in pre.iter():
-            if node.text:
-                node.text = node.text.replace("\n", _LINE)
-            if node is not pre and node.tail:
-                node.tail = node.tail.replace("\n", _LINE)
-    for element in root.iter(*_PARAGRAPH_TAGS):
-        element.text = _PARAGRAPH + (element.text or "")
-        element.tail = _PARAGRAPH + (element.tail or "")
-    for element in root.iter(*_LINE_TAGS):
-        if element.tag == "br":
-            element.tail = _LINE + (element.tail or "")
+    parts: list[str] = []
+    add = parts.append
+    in_pre = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag == "pre":
+                in_pre += 1
+            if tag in _PARAGRAPH_TAGS:
+                add(_PARAGRAPH)
+            elif tag in _LINE_TAGS:
+                if tag != "br":
+                    add(_LINE)
+            elif tag in _CELL_TAGS:
+                add(" ")
+            text = element.text
+            if text:
+                add(text.replace("\n", _LINE) if in_pre else text)
         else:
-            element.text = _LINE + (element.text or "")
-    for element in root.iter(*_CELL_TAGS):
-        element.text = " " + (element.text or "")
-    text = " ".join(etree.tostring(root, method="text", encoding="unicode").split())
+            if tag == "pre":
+                in_pre -= 1
+            if tag in _PARAGRAPH_TAGS:
+                add(_PARAGRAPH)
+            elif tag == "br":
+                add(_LINE)
+            tail = element.tail
+            if tail:
+                add(tail.replace("\n", _LINE) if in_pre else tail)
+    text = _collapse_spaces("".join(parts))
     for marker in (_PARAGRAPH, _LINE):
         text = text.replace(f" {marker}", marker).replace(f"{marker} ", marker)
     text = text.replace(_PARAGRAPH, "\n\n").replace(_LINE, "\n")
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text.strip()
+
+
+def _collapse_spaces(text: str) -> str:
+    """`" ".join(text.split())` (and `re.sub(r"\\s+", " ", text).strip()`: `\\s` is `str.isspace`) without
+    making an object of every word or a match of every space: a few C passes over the string."""
+    text = text.replace("\n", " ").replace("\t", " ").replace("\r", " ").replace("\xa0", " ")
+    if _HAS_OTHER_SPACE.search(text):
+        text = text.translate(_OTHER_SPACE_TO_SPACE)
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.strip(" ")
 
 
 def word_count(text: str) -> int:
@@ -115,7 +142,7 @@ def reading_time_minutes(words: int) -> int:
 
 def normalise_text(text: str) -> str:
     """The form two copies of one story share: NFKC, case-folded, whitespace collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return _collapse_spaces(unicodedata.normalize("NFKC", text).casefold())
 
 
 def content_hash(text: str) -> str:

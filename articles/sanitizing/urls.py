@@ -6,6 +6,7 @@ returns the value to write back, or None to drop the attribute.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -79,6 +80,23 @@ _HAS_TRACKING_HINT = re.compile(
 )
 
 
+# A root-relative reference ("/path?query#fragment") that urljoin would only append to the base's origin:
+# no dot segments, no params, no empty query or fragment (urljoin drops a bare "?", "#" or ";").
+_NEEDS_URLJOIN = re.compile(r"/\.|[;\\]|[?#](?:[?#]|$)")
+
+
+@functools.lru_cache(maxsize=1024)
+def _web_origin(base_url: str) -> str | None:
+    """The "scheme://netloc" of an http(s) base URL as urljoin writes it, or None for any other base."""
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        return None
+    if parts.scheme not in _WEB_SCHEMES or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _is_tracking_param(name: str) -> bool:
     name = unquote_plus(name).strip().lower()
     return name.startswith("utm_") or name in TRACKING_PARAMS
@@ -116,6 +134,10 @@ def clean_url(value: str, *, base_url: str = "", allow_mailto: bool = False) -> 
         return None
     if _ABSOLUTE_WEB_URL.match(url):
         return url  # the common case, and the one a second cleaning always meets
+    if base_url and url[0] == "/" and url[1:2] != "/" and not _NEEDS_URLJOIN.search(url):
+        origin = _web_origin(base_url)
+        if origin is not None:
+            return origin + url  # what urljoin and the checks below make of it, without them
     absolute = url
     if base_url:
         try:

@@ -20,6 +20,18 @@ def test_it_collapses_source_whitespace_but_not_preformatted_lines():
     )
 
 
+def test_it_keeps_the_lines_of_elements_inside_pre_but_not_after_it():
+    html = "<pre>a\n<b>b\nc</b> d\ne</pre> f\n g"
+    assert html_to_text(html) == "a\nb\nc d\ne\n\nf g"
+
+
+def test_it_collapses_every_kind_of_unicode_space_as_str_split_does():
+    spaces = "\u00a0\u2003\u3000\x1c\u2028\x0b"
+    assert html_to_text(f"<p>{spaces}one{spaces}two {spaces}</p><p>{spaces}</p><p>three</p>") == (
+        "one two\n\nthree"
+    )
+
+
 def test_it_ignores_scripts_styles_and_comments_but_keeps_the_text_after_them():
     html = "<p>a<!-- hidden -->b<script>var x</script> c<style>p{}</style></p>"
     assert html_to_text(html) == "ab c"
@@ -61,5 +73,6 @@ def test_it_rounds_reading_time_at_230_words_a_minute_with_a_minimum_of_one():
 def test_it_hashes_text_the_same_whatever_its_spacing_or_case():
     assert content_hash("Hello  World\n\nAgain") == content_hash("hello world again")
     assert content_hash("ｆｕｌｌｗｉｄｔｈ") == content_hash("fullwidth")
+    assert content_hash("one\u00a0\u3000story\u2028") == content_hash(" one story")
     assert content_hash("one story") != content_hash("another story")
     assert len(content_hash("x")) == 64

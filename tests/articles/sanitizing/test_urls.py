@@ -1,3 +1,5 @@
+from urllib.parse import urljoin
+
 import pytest
 
 from articles.sanitizing import strip_tracking_params
@@ -57,3 +59,30 @@ def test_it_rewrites_srcset_candidates_and_keeps_commas_inside_urls():
 def test_it_drops_a_srcset_with_no_safe_candidate():
     assert rewrite_srcset("javascript:x 1x, data:y 2x") is None
     assert rewrite_srcset(" , ") is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "/a/b?x=1#f",
+        "/a/./b",
+        "/a/../b",
+        "/a/b/..",
+        "/a?",
+        "/a#",
+        "/a?#f",
+        "/a;p",
+        "/a;",
+        "/",
+        "/a//b",
+        "/a\\b",
+    ],
+)
+@pytest.mark.parametrize("base_url", ["https://Example.org:8080/dir/page?q=1#top", "HTTP://user@example.org"])
+def test_it_resolves_root_relative_urls_as_urljoin_does(value, base_url):
+    assert clean_url(value, base_url=base_url) == urljoin(base_url, value)
+
+
+def test_it_does_not_resolve_root_relative_urls_against_a_base_that_is_not_web():
+    assert clean_url("/a", base_url="ftp://example.org/x") is None
+    assert clean_url("/a", base_url="") == "/a"
