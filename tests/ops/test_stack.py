@@ -309,8 +309,13 @@ def test_the_stack_ingests_a_feed_a_reader_follows_and_serves_its_stories(make_s
         first_paragraph = re.search(r"<p>.*?</p>", story.content_html, flags=re.S)
         assert first_paragraph and first_paragraph.group(0) in page.text
 
-    status, health = stack.healthz()
-    assert status == 200, health
+    # Healthy once the scheduler's first heartbeat has reached a worker: HEARTBEAT_INTERVAL (2 s here) after
+    # beat starts, which can be after the stories were stored and served.
+    def healthy() -> dict | None:
+        status, health = stack.healthz()
+        return health if status == 200 else None
+
+    health = wait_for(healthy, timeout=30, why=lambda: f"{stack.healthz()}\n{stack.tail()}")
     assert health["checks"]["heartbeat"]["age_seconds"] < 30
     text = stack.metrics()
     assert re.search(r"^newsreader_articles_stored_total 5\.0$", text, flags=re.M), text
