@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from articles.models import Feed, Publisher
+from articles.services import publisher_free_slug
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +273,7 @@ def _move_aside_private_namesakes(
     for slug, publisher in namesakes.items():
         if feeds_of.get(publisher.id, set()) <= entry_feeds[slug]:
             continue
-        publisher.slug = _free_slug(f"{slug}-own", taken=listed)
+        publisher.slug = publisher_free_slug(f"{slug}-own", taken=listed)
         publisher.save(update_fields=["slug"])
         logger.warning(
             "catalogue slug taken by a publisher outside the catalogue: moved it aside",
@@ -280,13 +281,6 @@ def _move_aside_private_namesakes(
         )
         moved.append(slug)
     return moved
-
-
-def _free_slug(base: str, *, taken: set[str]) -> str:
-    slug, number = base[:200], 2
-    while slug in taken or Publisher.objects.filter(slug=slug).exists():
-        slug, number = f"{base[:200]}-{number}", number + 1
-    return slug
 
 
 def _feeds_upsert(entries: list[CatalogueEntry], slug_ids: dict[str, int]) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -105,10 +106,11 @@ def _preview(feed_url: str, parsed: ParsedFeed) -> FeedPreview:
     )
 
 
-def _unique_slug(base: str) -> str:
+def publisher_free_slug(base: str, *, taken: Collection[str] = ()) -> str:
+    """A publisher slug made from `base` that no publisher has, nor any of `taken`."""
     base = (slugify(base)[:200] or "publisher").strip("-") or "publisher"
     slug, n = base, 2
-    while Publisher.objects.filter(slug=slug).exists():
+    while slug in taken or Publisher.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -122,7 +124,7 @@ def publisher_create(
             with transaction.atomic():
                 return Publisher.objects.create(
                     name=name[:200] or site_url or "Untitled",
-                    slug=_unique_slug(name or urlsplit(site_url).hostname or "publisher"),
+                    slug=publisher_free_slug(name or urlsplit(site_url).hostname or "publisher"),
                     site_url=site_url,
                     in_catalogue=in_catalogue,
                     **fields,
