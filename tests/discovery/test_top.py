@@ -102,3 +102,15 @@ def test_the_top_page_takes_a_fixed_number_of_queries(client, db, size, django_a
     assert response.content.decode().count('class="story top-story"') == min(size // 2, 30)
     with django_assert_max_num_queries(2):  # warm: the ranking comes from the cache
         client.get(reverse("discovery:top-stories"), {"category": "News"})
+
+
+def test_the_ranking_age_is_the_age_now_while_the_list_comes_from_the_cache(client, db, time_machine):
+    time_machine.move_to("2026-01-01 12:00:00+00:00", tick=False)
+    story_with_members(n=2, published_at=timezone.now())
+    top_stories_refresh(now=timezone.now())
+    client.force_login(UserFactory())
+    assert "Ranked 0\xa0minutes ago" in client.get(reverse("discovery:top-stories")).content.decode()
+    time_machine.shift(timedelta(seconds=100))  # the list's cache block lasts 120 s
+    page = client.get(reverse("discovery:top-stories")).content.decode()
+    assert "Ranked 1\xa0minute ago" in page
+    assert page.count('class="story top-story"') == 1
