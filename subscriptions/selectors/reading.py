@@ -349,12 +349,18 @@ def river_page_for_user(
     before: Cursor | None = None,
     limit: int = 30,
 ) -> list[RiverStory]:
-    """river_for_user's page (the same query) as RiverStory values, for the river page: its SQL is
-    compiled once per shape (compiled_rows), and no model instances are made. One query."""
+    """river_for_user's page as RiverStory values, for the river page: its SQL is compiled once per shape
+    (compiled_rows), and no model instances are made. One query.
+
+    The page's stories are picked by their ids first (river_for_user's filters, order and limit, inside),
+    then read with their columns and flags (outside). Inside, Postgres needs only the date, id and feed of
+    each story it passes, which the river's date index holds (article_river_feed_idx): a reader who
+    follows 2% of the feeds passes about 1,500 stories to fill a page, and reading each one's row to learn
+    its feed cost two thirds of the page's SQL time."""
 
     def build(user, feed_id, folder_id, publisher_id, before_at, before_id) -> QuerySet:  # noqa: ANN001
         cursor = (before_at, before_id) if before_at is not None else None
-        return river_for_user(
+        page = river_for_user(
             user=user,
             feed_id=feed_id,
             folder_id=folder_id,
@@ -363,7 +369,15 @@ def river_page_for_user(
             starred_only=starred_only,
             before=cursor,
             limit=limit,
-        ).values_list(*_RIVER_ROW)
+        ).values("id")
+        return (
+            Article.objects.filter(id__in=page)
+            .select_related("publisher")
+            .only(*RIVER_COLUMNS)
+            .annotate(is_read=_read_exists(user), is_saved=_saved_exists(user))
+            .order_by("-published_at", "-id")
+            .values_list(*_RIVER_ROW)
+        )
 
     values = {
         "user": user.pk,
