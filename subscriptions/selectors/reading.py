@@ -24,6 +24,7 @@ from django.http import Http404
 from articles.models import Article
 from newsreader.db import execute_prepared
 from subscriptions.models import ReadingList, ReadingListItem, ReadState, Subscription
+from subscriptions.reader_cache import FOLLOWS, READS, reader_cached
 
 # A keyset cursor: the (published_at, id) of the last story shown; the next page starts after it.
 Cursor = tuple[datetime, int]
@@ -536,8 +537,22 @@ class RiverSources:
         return "Stories" if (folder_id or feed_id or publisher_id) else "All stories"
 
 
+# How long the river's sources are cached when nothing of the reader's changes them: a publisher renamed
+# in the catalogue shows within this. A subscription with neither a title of its own nor its feed's shows
+# the publisher's name until the feed's first fetch fills in its title: then it is looked up again soon.
+SOURCES_TTL = 10 * 60
+SOURCES_TTL_UNNAMED = 30
+
+
+def _sources_ttl(rows: list[tuple]) -> int:
+    unnamed = any(not title and not feed_title for _, _, _, title, feed_title, *_ in rows)
+    return SOURCES_TTL_UNNAMED if unnamed else SOURCES_TTL
+
+
 def river_sources_for_user(*, user) -> RiverSources:
-    """The user's subscriptions with feed, publisher and folder names, sorted by title. One query."""
+    """The user's subscriptions with feed, publisher and folder names, sorted by title. One query, none
+    while they are cached (subscriptions.reader_cache: they change when the user follows, unfollows,
+    renames or files something, and the services that do so say so)."""
 
     def build(user) -> QuerySet:  # noqa: ANN001
         return Subscription.objects.filter(user=user).values_list(
@@ -551,7 +566,13 @@ def river_sources_for_user(*, user) -> RiverSources:
             "folder__name",
         )
 
-    rows = compiled_rows(("river_sources",), build, {"user": user.pk})
+    rows = reader_cached(
+        user_id=user.pk,
+        name="river_sources",
+        depends_on=(FOLLOWS,),
+        compute=lambda: compiled_rows(("river_sources",), build, {"user": user.pk}),
+        ttl=_sources_ttl,
+    )
     folders: dict[int, SourceFolder] = {}
     subscriptions = []
     for pk, feed_id, folder_id, title, feed_title, publisher_id, publisher_name, folder_name in rows:
@@ -604,6 +625,9 @@ def unread_counts_for_user(*, user) -> UnreadCounts:
 
 
 UNREAD_COUNT_CAP = 1000
+# How long a count at the cap is kept when the reader does nothing: stories past the retention window are
+# deleted, and clustering may later find a story to be a copy, which can bring a count back under the cap.
+UNREAD_AT_CAP_TTL = 5 * 60
 
 
 def unread_count_for_user(
@@ -617,7 +641,8 @@ def unread_count_for_user(
     """Unread stories in the user's river (or a part of it), counted up to `cap`. One query.
 
     The river page shows "999+" past the cap: counting every unread story of a large river costs as much
-    as reading them all, and nobody needs the exact number beyond a thousand.
+    as reading them all, and nobody needs the exact number beyond a thousand. A count at the cap is
+    cached until the reader reads something or changes what they follow (no query then).
     """
 
     def build(user, feed_id, folder_id, publisher_id) -> QuerySet:  # noqa: ANN001
@@ -628,10 +653,23 @@ def unread_count_for_user(
         return scope.filter(~_read_exists(user)).order_by().values("id")[:cap]
 
     values = {"user": user.pk, "feed_id": feed_id, "folder_id": folder_id, "publisher_id": publisher_id}
-    sql, params = compiled_sql(("unread_count", cap), build, values)
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, f"SELECT COUNT(*) FROM ({sql}) counted", params)
-        return cursor.fetchone()[0]
+
+    def count() -> int:
+        sql, params = compiled_sql(("unread_count", cap), build, values)
+        with connection.cursor() as cursor:
+            execute_prepared(cursor, f"SELECT COUNT(*) FROM ({sql}) counted", params)
+            return cursor.fetchone()[0]
+
+    # A count that reached the cap stays there until the reader marks something read or changes what
+    # they follow (each gives them a new version, see reader_cache): arriving stories only add to it.
+    # So it is kept, and their next pages count nothing; a count under the cap is counted every time.
+    return reader_cached(
+        user_id=user.pk,
+        name=f"unread_at_cap:{feed_id}:{folder_id}:{publisher_id}:{cap}",
+        depends_on=(FOLLOWS, READS),
+        compute=count,
+        ttl=lambda counted: UNREAD_AT_CAP_TTL if counted >= cap else 0,
+    )
 
 
 def article_latest_id() -> int:
