@@ -102,6 +102,7 @@ def _newer_than(cursor: Cursor, *, field_name: str = "published_at") -> Q:
 # --- Compiled once ---------------------------------------------------------------------------------
 
 _COMPILED: dict[tuple, tuple[str, list[tuple[str | None, object]], SQLCompiler]] = {}
+_CONVERTERS: dict[SQLCompiler, dict] = {}
 _SENTINEL_INT = -7_300_000_000_000
 _SENTINEL_AT = datetime(1901, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -167,7 +168,15 @@ def compiled_rows(
     with connection.cursor() as cursor:
         execute_prepared(cursor, sql, params)
         rows = cursor.fetchall()
-    return [tuple(row) for row in compiler.results_iter([rows])]
+    converters = _CONVERTERS.get(compiler)
+    if converters is None:
+        # The ORM works them out again on every fetch (a look at each column's field, 0.03 ms a query);
+        # they depend only on the query, compiled once.
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = _CONVERTERS[compiler] = compiler.get_converters(fields)
+    if not converters:
+        return [tuple(row) for row in rows]
+    return [tuple(row) for row in compiler.apply_converters(rows, converters)]
 
 
 # --- Building blocks (also used by services/reading.py) ---------------------------------------------
@@ -566,12 +575,13 @@ def river_sources_for_user(*, user) -> RiverSources:
             "folder__name",
         )
 
+    def by_title() -> list[tuple]:
+        rows = compiled_rows(("river_sources",), build, {"user": user.pk})
+        # By display title (Subscription.display_title: the title, the feed's, the publisher's name).
+        return sorted(rows, key=lambda row: (row[3] or row[4] or row[6]).casefold())
+
     rows = reader_cached(
-        user_id=user.pk,
-        name="river_sources",
-        depends_on=(FOLLOWS,),
-        compute=lambda: compiled_rows(("river_sources",), build, {"user": user.pk}),
-        ttl=_sources_ttl,
+        user_id=user.pk, name="river_sources", depends_on=(FOLLOWS,), compute=by_title, ttl=_sources_ttl
     )
     folders: dict[int, SourceFolder] = {}
     subscriptions = []
@@ -593,7 +603,6 @@ def river_sources_for_user(*, user) -> RiverSources:
                 folder=folder,
             )
         )
-    subscriptions.sort(key=lambda sub: sub.display_title.casefold())
     return RiverSources(subscriptions=subscriptions)
 
 
