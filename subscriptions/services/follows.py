@@ -2,6 +2,9 @@
 
 Every function takes the acting user and touches only that user's rows: an id that belongs to someone else
 is treated as an id that does not exist (Http404), so no view can act on another user's data.
+
+Every change to what a user follows, or to how it is named or filed, ends with reader_changed(FOLLOWS):
+the river caches the user's sources until then (subscriptions/reader_cache.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.utils import timezone
 
 from articles.models import Feed, Publisher
 from subscriptions.models import Folder, OpmlImport, OpmlImportItem, Subscription
+from subscriptions.reader_cache import FOLLOWS, reader_changed
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +81,11 @@ def folder_create(*, user, name: str) -> Folder:
         raise FollowError(f"You already have a folder called “{name}”.")
     try:
         with transaction.atomic():
-            return Folder.objects.create(user=user, name=name)
+            folder = Folder.objects.create(user=user, name=name)
     except IntegrityError:
         raise FollowError(f"You already have a folder called “{name}”.") from None
+    reader_changed(user_id=user.id, kind=FOLLOWS)
+    return folder
 
 
 def folder_get_or_create(*, user, name: str) -> Folder:
@@ -90,9 +96,11 @@ def folder_get_or_create(*, user, name: str) -> Folder:
         return existing
     try:
         with transaction.atomic():
-            return Folder.objects.create(user=user, name=name)
+            folder = Folder.objects.create(user=user, name=name)
     except IntegrityError:  # a concurrent import made it
         return Folder.objects.get(user=user, name=name)
+    reader_changed(user_id=user.id, kind=FOLLOWS)
+    return folder
 
 
 def folder_rename(*, user, folder_id: int, name: str) -> Folder:
@@ -103,6 +111,7 @@ def folder_rename(*, user, folder_id: int, name: str) -> Folder:
         raise FollowError(f"You already have a folder called “{name}”.")
     folder.name = name
     folder.save(update_fields=["name"])
+    reader_changed(user_id=user.id, kind=FOLLOWS)
     return folder
 
 
@@ -113,6 +122,7 @@ def folder_delete(*, user, folder_id: int) -> int:
     with transaction.atomic():
         moved = Subscription.objects.filter(user=user, folder=folder).update(folder=None)
         folder.delete()
+    reader_changed(user_id=user.id, kind=FOLLOWS)
     return moved
 
 
@@ -150,6 +160,7 @@ def subscription_create(
             )
     except IntegrityError:  # a double click: the other request created it
         return Subscription.objects.get(user=user, feed=feed), False
+    reader_changed(user_id=user.id, kind=FOLLOWS)
     if refresh and feed.last_checked_at is None and not feed.disabled:
         _refresh_soon([feed.id])
     return subscription, True
@@ -160,6 +171,7 @@ def subscription_rename(*, user, subscription_id: int, title: str) -> Subscripti
     subscription = _subscription_for_user(user=user, subscription_id=subscription_id)
     subscription.title = " ".join((title or "").split())[:TITLE_MAX]
     subscription.save(update_fields=["title"])
+    reader_changed(user_id=user.id, kind=FOLLOWS)
     return subscription
 
 
@@ -168,6 +180,7 @@ def subscription_move(*, user, subscription_id: int, folder_id: int | None) -> S
     subscription = _subscription_for_user(user=user, subscription_id=subscription_id)
     subscription.folder = _folder_for_user(user=user, folder_id=folder_id)
     subscription.save(update_fields=["folder"])
+    reader_changed(user_id=user.id, kind=FOLLOWS)
     return subscription
 
 
@@ -175,6 +188,7 @@ def subscription_delete(*, user, subscription_id: int) -> Subscription:
     """Unfollow. The feed and its stories stay (other users may follow it). Returns the deleted row."""
     subscription = _subscription_for_user(user=user, subscription_id=subscription_id)
     subscription.delete()
+    reader_changed(user_id=user.id, kind=FOLLOWS)
     return subscription
 
 
@@ -210,6 +224,7 @@ def publisher_unfollow(*, user, publisher_id: int) -> int:
     """Unfollow every feed of a publisher. Safe to repeat; returns how many subscriptions went."""
     publisher, _ = _publisher_with_feeds(publisher_id)
     deleted, _ = Subscription.objects.filter(user=user, feed__publisher=publisher).delete()
+    reader_changed(user_id=user.id, kind=FOLLOWS)
     return deleted
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from subscriptions.models import ReadingList, ReadingListItem, ReadState
+from subscriptions.reader_cache import READS, reader_changed
 from subscriptions.selectors.reading import (
     PageSaveStatus,
     articles_visible_to_user,
@@ -67,7 +68,11 @@ def _read_states_insert(*, user, articles: QuerySet[Article], read_at: datetime)
     params = (user.pk, connection.ops.adapt_datetimefield_value(read_at), *sub_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        inserted = max(cursor.rowcount, 0)
+    if inserted:
+        # Fewer unread stories: the river's unread count at its cap is no longer known to be there.
+        reader_changed(user_id=user.pk, kind=READS)
+    return inserted
 
 
 def article_mark_read(*, user, article_id: int) -> bool:

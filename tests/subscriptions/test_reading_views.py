@@ -167,7 +167,8 @@ def test_it_draws_the_river_in_a_fixed_number_of_queries(signed_in, reader):
     with_10 = _river_queries(signed_in)
     add_stories(40, 10)
     with_50 = _river_queries(signed_in)
-    # session, user, river, its clusters, sources, unread count, newest id, picks
+    # user, river, its clusters, unread count, newest id; once warm, the session, the sources
+    # (subscriptions/reader_cache.py) and whether any pick is active come from the cache
     assert with_10 == with_50 <= 8
 
 
