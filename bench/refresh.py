@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -194,6 +194,32 @@ def _redis_cpu() -> float | None:
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
 
+@dataclass
+class PostgresCpu:
+    """CPU of the Postgres backends serving this database (the bench's own connection left out): those
+    present at the first sample count from then, those that start later from nothing. The server's
+    shared processes (WAL writer, checkpointer) serve every database on it and are not counted."""
+
+    conn: object  # psycopg connection to the database measured
+    start: dict[int, float] = field(default_factory=dict)
+    latest: dict[int, float] = field(default_factory=dict)
+
+    def sample(self) -> float:
+        """Backend CPU seconds since the first sample."""
+        pids = [
+            pid
+            for (pid,) in self.conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        ]
+        first = not self.latest
+        for pid in pids:
+            self.latest[pid] = cpu_seconds(pid) or self.latest.get(pid, 0.0)
+            if first:
+                self.start[pid] = self.latest[pid]
+        return sum(self.latest[pid] - self.start.get(pid, 0.0) for pid in self.latest)
+
+
 def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: float) -> dict:  # noqa: ANN001
     """Start the extraction worker on the queued tasks and count finished stories until all are done or
     `cap_s` passes. The rate and the CPU a story count from the first finished stories to the last ones
@@ -206,16 +232,19 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         worker.start()
         memory.root_pids.append(worker.proc.pid)
         cpu_before = worker.cpu()
-        # (time, stories done, worker CPU) when the count first moved, and when it last moved
-        first: tuple[float, int, float] | None = None
-        last: tuple[float, int, float] | None = None
+        postgres = PostgresCpu(conn)
+        postgres.sample()
+        # (time, stories done, worker CPU, Postgres CPU) when the count first moved, and when it last moved
+        first: tuple[float, int, float, float] | None = None
+        last: tuple[float, int, float, float] | None = None
         progress: list[tuple[float, int, float]] = []  # each time the count moved, from the worker's start
         done = 0
         while True:
             done = conn.execute(query, (since,)).fetchone()[0] - base
             now = time.perf_counter()
+            postgres_cpu = postgres.sample()
             if done > 0 and (last is None or done > last[1]):
-                last = (now, done, worker.cpu())
+                last = (now, done, worker.cpu(), postgres_cpu)
                 first = first or last
                 progress.append((round(now - started, 2), done, round(last[2] - cpu_before, 2)))
             elapsed = now - started
@@ -227,12 +256,14 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
             time.sleep(0.25)
         ended = time.perf_counter()
         cpu = worker.cpu() - cpu_before
+        postgres_cpu = postgres.sample()
     worker.stop()
     if first is None or last is None or last[0] <= first[0]:
-        rate = cpu_ms_steady = None
+        rate = cpu_ms_steady = postgres_ms_steady = None
     else:
         rate = (last[1] - first[1]) / (last[0] - first[0])
         cpu_ms_steady = (last[2] - first[2]) * 1000 / (last[1] - first[1])
+        postgres_ms_steady = (last[3] - first[3]) * 1000 / (last[1] - first[1])
     statuses = dict(
         conn.execute(
             "SELECT extraction_status, count(*) FROM articles_article WHERE created_at >= %s GROUP BY 1",
@@ -248,6 +279,9 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         # first to last stories seen done, as stories_per_s; the whole window beside it
         "worker_cpu_ms_per_story": rounded(cpu_ms_steady, 2),
         "worker_cpu_ms_per_story_whole_window": round(cpu * 1000 / max(done, 1), 2),
+        # the database's backends over the same span (the server's shared processes left out)
+        "postgres_cpu_ms_per_story": rounded(postgres_ms_steady, 2),
+        "postgres_cpu_ms_per_story_whole_window": round(postgres_cpu * 1000 / max(done, 1), 2),
         "statuses": statuses,
         "worker_peak_rss_mib": memory.peak_mib,
         "worker_rss_mib_by_process": sorted(
@@ -350,7 +384,11 @@ def run(
                 "SELECT count(*) FROM articles_article WHERE created_at >= %s AND extraction_status = 'pending'",
                 (tick,),
             ).fetchone()[0]
-            log(f"extraction: {label}: {result['done']} stories, {result['stories_per_s']} stories/s")
+            log(
+                f"extraction: {label}: {result['done']} stories, {result['stories_per_s']} stories/s, "
+                f"CPU ms a story: worker {result['worker_cpu_ms_per_story']}, "
+                f"Postgres {result['postgres_cpu_ms_per_story']}"
+            )
         sim.configure(page_latency_ms=0)
     redis_flush()
     return {
