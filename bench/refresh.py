@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -196,28 +196,32 @@ def _redis_cpu() -> float | None:
 
 @dataclass
 class PostgresCpu:
-    """CPU of the Postgres backends serving this database (the bench's own connection left out): those
-    present at the first sample count from then, those that start later from nothing. The server's
-    shared processes (WAL writer, checkpointer) serve every database on it and are not counted."""
+    """CPU of the local Postgres server: the postmaster's live children (backends, autovacuum, WAL writer...)
+    and those it reaped, whose CPU the kernel adds to the postmaster's. A worker's connection lasts one
+    task, shorter than a sample apart, so the backends of one database cannot be followed alone: this
+    counts every database on the server, exact on an otherwise idle machine. None if Postgres is remote."""
 
-    conn: object  # psycopg connection to the database measured
-    start: dict[int, float] = field(default_factory=dict)
-    latest: dict[int, float] = field(default_factory=dict)
+    conn: object  # psycopg connection to the server
+    postmaster: int | None = None
 
-    def sample(self) -> float:
-        """Backend CPU seconds since the first sample."""
-        pids = [
-            pid
-            for (pid,) in self.conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            ).fetchall()
-        ]
-        first = not self.latest
-        for pid in pids:
-            self.latest[pid] = cpu_seconds(pid) or self.latest.get(pid, 0.0)
-            if first:
-                self.start[pid] = self.latest[pid]
-        return sum(self.latest[pid] - self.start.get(pid, 0.0) for pid in self.latest)
+    def __post_init__(self) -> None:
+        backend = self.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            self.postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            self.postmaster = None
+
+    def seconds(self) -> float | None:
+        if self.postmaster is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{self.postmaster}/task/{self.postmaster}/children").read_text().split()
+        except OSError:
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        reaped = (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / ticks
+        return reaped + sum(cpu_seconds(int(pid)) for pid in children)
 
 
 def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: float) -> dict:  # noqa: ANN001
@@ -233,7 +237,7 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         memory.root_pids.append(worker.proc.pid)
         cpu_before = worker.cpu()
         postgres = PostgresCpu(conn)
-        postgres.sample()
+        postgres_before = postgres.seconds()
         # (time, stories done, worker CPU, Postgres CPU) when the count first moved, and when it last moved
         first: tuple[float, int, float, float] | None = None
         last: tuple[float, int, float, float] | None = None
@@ -242,7 +246,7 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         while True:
             done = conn.execute(query, (since,)).fetchone()[0] - base
             now = time.perf_counter()
-            postgres_cpu = postgres.sample()
+            postgres_cpu = postgres.seconds() or 0.0
             if done > 0 and (last is None or done > last[1]):
                 last = (now, done, worker.cpu(), postgres_cpu)
                 first = first or last
@@ -256,14 +260,16 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
             time.sleep(0.25)
         ended = time.perf_counter()
         cpu = worker.cpu() - cpu_before
-        postgres_cpu = postgres.sample()
+        postgres_after = postgres.seconds()
     worker.stop()
     if first is None or last is None or last[0] <= first[0]:
         rate = cpu_ms_steady = postgres_ms_steady = None
     else:
         rate = (last[1] - first[1]) / (last[0] - first[0])
         cpu_ms_steady = (last[2] - first[2]) * 1000 / (last[1] - first[1])
-        postgres_ms_steady = (last[3] - first[3]) * 1000 / (last[1] - first[1])
+        postgres_ms_steady = (
+            (last[3] - first[3]) * 1000 / (last[1] - first[1]) if postgres_before is not None else None
+        )
     statuses = dict(
         conn.execute(
             "SELECT extraction_status, count(*) FROM articles_article WHERE created_at >= %s GROUP BY 1",
@@ -279,9 +285,15 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         # first to last stories seen done, as stories_per_s; the whole window beside it
         "worker_cpu_ms_per_story": rounded(cpu_ms_steady, 2),
         "worker_cpu_ms_per_story_whole_window": round(cpu * 1000 / max(done, 1), 2),
-        # the database's backends over the same span (the server's shared processes left out)
+        # the local Postgres server over the same span (every database on it: other work on the machine
+        # shows here too)
         "postgres_cpu_ms_per_story": rounded(postgres_ms_steady, 2),
-        "postgres_cpu_ms_per_story_whole_window": round(postgres_cpu * 1000 / max(done, 1), 2),
+        "postgres_cpu_ms_per_story_whole_window": rounded(
+            (postgres_after - postgres_before) * 1000 / max(done, 1)
+            if postgres_before is not None and postgres_after is not None
+            else None,
+            2,
+        ),
         "statuses": statuses,
         "worker_peak_rss_mib": memory.peak_mib,
         "worker_rss_mib_by_process": sorted(
