@@ -17,7 +17,6 @@ import asyncio
 import functools
 import logging
 import queue
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,7 +37,6 @@ from articles.fetching import (
     FetchResult,
     TransientFetchError,
     afetch,
-    async_fetch_client,
     background,
     fetch,
 )
@@ -424,23 +422,27 @@ def articles_extract(
     if not articles:
         return outcome
     answers: queue.Queue[tuple[Article, FetchResult | FetchError]] = queue.Queue()
-    fetcher = threading.Thread(
-        target=asyncio.run, args=(_fetch_pages(articles, concurrency, answers.put),), daemon=True
+    # The process's fetch loop and client (as for the feeds): their keep-alive connections outlive the task.
+    fetching = background.submit(
+        lambda client: _fetch_pages(articles, concurrency, answers.put, client),
+        max_per_host=settings.FETCH_MAX_PER_HOST,
     )
-    fetcher.start()
     updates: list[tuple[int, dict]] = []
     seconds: list[float] = []  # each story's extraction, the wait for its page left out
     # Every story gets exactly one answer (an error at worst); the timeout only guards against a bug.
     deadline = settings.FETCH_TOTAL_TIMEOUT * (len(articles) / concurrency + 1) + 60
-    for _ in articles:
-        article, page = answers.get(timeout=deadline)
-        if isinstance(page, TransientFetchError) and retry_transient:
-            outcome.transient.append(article.id)
-            continue
-        started = time.monotonic()
-        updates.append((article.id, _extraction_fields(article, page)))
-        seconds.append(time.monotonic() - started)
-    fetcher.join(timeout=5)
+    try:
+        for _ in articles:
+            article, page = answers.get(timeout=deadline)
+            if isinstance(page, TransientFetchError) and retry_transient:
+                outcome.transient.append(article.id)
+                continue
+            started = time.monotonic()
+            updates.append((article.id, _extraction_fields(article, page)))
+            seconds.append(time.monotonic() - started)
+    finally:
+        # A time limit or an error here: the fetches still in flight are of no use to anyone.
+        fetching.cancel()
     outcome.statuses = _extractions_write(updates)
     for each in seconds:
         metrics.observe_extraction_seconds(each)
@@ -501,18 +503,17 @@ def _extraction_update_sql(names: tuple[str, ...]) -> str:
     return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(_article_field('id').column)} = %s"
 
 
-async def _fetch_pages(articles: list[Article], concurrency: int, deliver) -> None:
+async def _fetch_pages(articles: list[Article], concurrency: int, deliver, client) -> None:  # noqa: ANN001
     limit = asyncio.Semaphore(concurrency)
-    async with async_fetch_client() as client:
 
-        async def one(article: Article) -> None:
-            async with limit:
-                page = await _afetch_or_error(
-                    article.url, log_extra={"article_id": article.id}, accept=ACCEPT_HTML, client=client
-                )
-            deliver((article, page))
+    async def one(article: Article) -> None:
+        async with limit:
+            page = await _afetch_or_error(
+                article.url, log_extra={"article_id": article.id}, accept=ACCEPT_HTML, client=client
+            )
+        deliver((article, page))
 
-        await asyncio.gather(*(one(article) for article in articles))
+    await asyncio.gather(*(one(article) for article in articles))
 
 
 def _extraction_fields(article: Article, page: FetchResult | FetchError | None) -> dict:
