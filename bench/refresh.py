@@ -224,13 +224,29 @@ class PostgresCpu:
         return reaped + sum(cpu_seconds(int(pid)) for pid in children)
 
 
+# How often the extraction window counts the stories done: each count costs Postgres CPU beside the
+# workers; twice a second puts the ends of a 60 s window within 1% of the rate.
+POLL_SECONDS = 0.5
+
+
 def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: float) -> dict:  # noqa: ANN001
     """Start the extraction worker on the queued tasks and count finished stories until all are done or
     `cap_s` passes. The rate and the CPU a story count from the first finished stories to the last ones
     seen, so worker start-up and warm-up are not in them (the floor warms up before it times), and neither
     is the work in hand when the window closes (a task writes its stories together, at its end)."""
-    query = "SELECT count(*) FROM articles_article WHERE created_at >= %s AND extraction_status <> 'pending'"
-    base = conn.execute(query, (since,)).fetchone()[0]
+    # The count runs beside the workers, on the same cores: it walks the new stories only, by key from the
+    # first one, on this connection alone. (A parallel scan of the whole table four times a second took
+    # about a fifth of two cores from the workers, while the floor has nothing beside it.)
+    conn.execute("SET max_parallel_workers_per_gather = 0")
+    first_new = conn.execute(
+        "SELECT min(id) FROM articles_article WHERE created_at >= %s", (since,)
+    ).fetchone()[0]
+    query = (
+        "SELECT count(*) FROM articles_article"
+        " WHERE id >= %s AND created_at >= %s AND extraction_status <> 'pending'"
+    )
+    params = (first_new or 0, since)
+    base = conn.execute(query, params).fetchone()[0]
     with MemorySampler([]) as memory:
         started = time.perf_counter()
         worker.start()
@@ -244,7 +260,7 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
         progress: list[tuple[float, int, float]] = []  # each time the count moved, from the worker's start
         done = 0
         while True:
-            done = conn.execute(query, (since,)).fetchone()[0] - base
+            done = conn.execute(query, params).fetchone()[0] - base
             now = time.perf_counter()
             postgres_cpu = postgres.seconds() or 0.0
             if done > 0 and (last is None or done > last[1]):
@@ -257,7 +273,7 @@ def _extract_window(conn, worker: Worker, since: datetime, total: int, cap_s: fl
             measured = first is not None and last is not None and last[0] > first[0]
             if done >= total or (elapsed >= cap_s and measured) or elapsed >= 4 * cap_s:
                 break
-            time.sleep(0.25)
+            time.sleep(POLL_SECONDS)
         ended = time.perf_counter()
         cpu = worker.cpu() - cpu_before
         postgres_after = postgres.seconds()
