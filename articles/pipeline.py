@@ -17,7 +17,6 @@ import asyncio
 import functools
 import logging
 import queue
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,7 +37,6 @@ from articles.fetching import (
     FetchResult,
     TransientFetchError,
     afetch,
-    async_fetch_client,
     background,
     fetch,
 )
@@ -362,7 +360,17 @@ def _record_failure(
 # --- Extraction ----------------------------------------------------------------------------------
 
 
-_EXTRACT_FIELDS = ("id", "url", "title", "author", "content_html", "text", "lead_image_url", "language")
+_EXTRACT_FIELDS = (
+    "id",
+    "url",
+    "title",
+    "author",
+    "content_html",
+    "text",
+    "lead_image_url",
+    "language",
+    "extraction_status",
+)
 
 
 def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
@@ -372,12 +380,8 @@ def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
     With raise_transient, a passing fetch error is raised for the task to retry; otherwise the story keeps
     the feed's text.
     """
-    article = (
-        Article.objects.filter(id=article_id, extraction_status=Article.Extraction.PENDING)
-        .only(*_EXTRACT_FIELDS)
-        .first()
-    )
-    if article is None:
+    article = Article.objects.filter(id=article_id).only(*_EXTRACT_FIELDS).first()
+    if article is None or article.extraction_status != Article.Extraction.PENDING:
         return "skipped"
     started = time.monotonic()
     try:
@@ -388,11 +392,10 @@ def article_extract(*, article_id: int, raise_transient: bool = False) -> str:
         page = None
     except FetchError:
         page = None
-    fields = _extraction_fields(article, page)
-    # Another worker may have done it meanwhile: write only if the story is still waiting.
-    Article.objects.filter(id=article.id, extraction_status=Article.Extraction.PENDING).update(**fields)
+    # Another worker may have done it meanwhile: written only if the story is still waiting.
+    written = _extractions_write([(article.id, _extraction_fields(article, page))])
     metrics.observe_extraction_seconds(time.monotonic() - started)
-    return fields["extraction_status"]
+    return written.get(article.id, "skipped")
 
 
 @dataclass
@@ -411,31 +414,35 @@ def articles_extract(
     is left pending and listed in `transient` (the caller retries it); otherwise it keeps the feed's text.
     """
     outcome = ExtractOutcome()
-    articles = list(
-        Article.objects.filter(id__in=article_ids, extraction_status=Article.Extraction.PENDING)
-        .only(*_EXTRACT_FIELDS)
-        .order_by("id")
-    )
+    articles = [
+        article
+        for article in Article.objects.filter(id__in=article_ids).only(*_EXTRACT_FIELDS).order_by("id")
+        if article.extraction_status == Article.Extraction.PENDING
+    ]
     if not articles:
         return outcome
     answers: queue.Queue[tuple[Article, FetchResult | FetchError]] = queue.Queue()
-    fetcher = threading.Thread(
-        target=asyncio.run, args=(_fetch_pages(articles, concurrency, answers.put),), daemon=True
+    # The process's fetch loop and client (as for the feeds): their keep-alive connections outlive the task.
+    fetching = background.submit(
+        lambda client: _fetch_pages(articles, concurrency, answers.put, client),
+        max_per_host=settings.FETCH_MAX_PER_HOST,
     )
-    fetcher.start()
     updates: list[tuple[int, dict]] = []
     seconds: list[float] = []  # each story's extraction, the wait for its page left out
     # Every story gets exactly one answer (an error at worst); the timeout only guards against a bug.
     deadline = settings.FETCH_TOTAL_TIMEOUT * (len(articles) / concurrency + 1) + 60
-    for _ in articles:
-        article, page = answers.get(timeout=deadline)
-        if isinstance(page, TransientFetchError) and retry_transient:
-            outcome.transient.append(article.id)
-            continue
-        started = time.monotonic()
-        updates.append((article.id, _extraction_fields(article, page)))
-        seconds.append(time.monotonic() - started)
-    fetcher.join(timeout=5)
+    try:
+        for _ in articles:
+            article, page = answers.get(timeout=deadline)
+            if isinstance(page, TransientFetchError) and retry_transient:
+                outcome.transient.append(article.id)
+                continue
+            started = time.monotonic()
+            updates.append((article.id, _extraction_fields(article, page)))
+            seconds.append(time.monotonic() - started)
+    finally:
+        # A time limit or an error here: the fetches still in flight are of no use to anyone.
+        fetching.cancel()
     outcome.statuses = _extractions_write(updates)
     for each in seconds:
         metrics.observe_extraction_seconds(each)
@@ -449,22 +456,28 @@ def _extractions_write(updates: list[tuple[int, dict]]) -> dict[int, str]:
     locked first, so the statuses returned are those this call wrote). The rows go as one executemany a set
     of fields (psycopg pipelines it: one round trip, not one a story, while the worker could be extracting;
     and a tenth of the CPU of building an ORM update, or a bulk_update's CASE, for each row).
+
+    Rows are found by primary key alone and their status is checked here, under the lock. With
+    `extraction_status = 'pending'` in a WHERE, Postgres may walk the pending stories' index entries
+    instead (statistics taken while few stories waited make that look as cheap as the key), reading every
+    waiting story, and the dead entries of those done since the last vacuum, for each row written.
     """
     if not updates:
         return {}
-    pending = Article.Extraction.PENDING
     with transaction.atomic():
-        still_pending = set(
-            Article.objects.select_for_update()
-            .filter(id__in=[article_id for article_id, _ in updates], extraction_status=pending)
-            .values_list("id", flat=True)
-        )
+        still_pending = {
+            article_id
+            for article_id, status in Article.objects.select_for_update()
+            .filter(id__in=[article_id for article_id, _ in updates])
+            .values_list("id", "extraction_status")
+            if status == Article.Extraction.PENDING
+        }
         by_fields: dict[tuple[str, ...], list[list]] = {}
         for article_id, fields in updates:
             if article_id in still_pending:
                 names = tuple(sorted(fields))
                 row = [_db_value(name, fields[name]) for name in names]
-                by_fields.setdefault(names, []).append([*row, article_id, pending])
+                by_fields.setdefault(names, []).append([*row, article_id])
         with connection.cursor() as cursor:
             for names, rows in by_fields.items():
                 cursor.executemany(_extraction_update_sql(names), rows)
@@ -487,22 +500,20 @@ def _db_value(name: str, value: object) -> object:
 def _extraction_update_sql(names: tuple[str, ...]) -> str:
     quote, meta = connection.ops.quote_name, Article._meta
     columns = ", ".join(f"{quote(_article_field(name).column)} = %s" for name in names)
-    where = f"{quote(_article_field('id').column)} = %s AND {quote(_article_field('extraction_status').column)} = %s"
-    return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {where}"
+    return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(_article_field('id').column)} = %s"
 
 
-async def _fetch_pages(articles: list[Article], concurrency: int, deliver) -> None:
+async def _fetch_pages(articles: list[Article], concurrency: int, deliver, client) -> None:  # noqa: ANN001
     limit = asyncio.Semaphore(concurrency)
-    async with async_fetch_client() as client:
 
-        async def one(article: Article) -> None:
-            async with limit:
-                page = await _afetch_or_error(
-                    article.url, log_extra={"article_id": article.id}, accept=ACCEPT_HTML, client=client
-                )
-            deliver((article, page))
+    async def one(article: Article) -> None:
+        async with limit:
+            page = await _afetch_or_error(
+                article.url, log_extra={"article_id": article.id}, accept=ACCEPT_HTML, client=client
+            )
+        deliver((article, page))
 
-        await asyncio.gather(*(one(article) for article in articles))
+    await asyncio.gather(*(one(article) for article in articles))
 
 
 def _extraction_fields(article: Article, page: FetchResult | FetchError | None) -> dict:

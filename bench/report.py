@@ -169,21 +169,22 @@ def markdown(parts: dict[str, dict], meta: dict) -> str:
             "",
             "## Extraction (ours) beside the floor",
             "",
-            "| what | processes | page latency ms | stories done | stories/s | CPU ms/story | ratio to floor | peak RSS MiB |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| what | processes | page latency ms | stories done | stories/s | CPU ms/story | Postgres server CPU ms/story | ratio to floor | peak RSS MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]  # fmt: skip
         floor_rate = _get(floor, "trafilatura_pages", "per_s")
         for label, e in refresh.get("extraction", {}).items():
             lines.append(
                 f"| ours, {label.replace('_', ' ')} | {refresh['settings'].get('processes')} | "
                 f"{_fmt(e['page_latency_ms'])} | {_fmt(e['done'])} | {_fmt(e['stories_per_s'])} | "
-                f"{_fmt(e['worker_cpu_ms_per_story'])} | {_fmt(_ratio(e['stories_per_s'], floor_rate))} | "
+                f"{_fmt(e['worker_cpu_ms_per_story'])} | {_fmt(e.get('postgres_cpu_ms_per_story'))} | "
+                f"{_fmt(_ratio(e['stories_per_s'], floor_rate))} | "
                 f"{_fmt(e['worker_peak_rss_mib'])} |"
             )
         if floor:
             lines.append(
                 f"| floor: trafilatura.extract alone | {floor['processes']} | 0 | {_fmt(floor['pages'])} | "
-                f"{_fmt(floor_rate)} | {_fmt(_get(floor, 'trafilatura_pages', 'cpu_ms_each'))} | 1.00 | – |"
+                f"{_fmt(floor_rate)} | {_fmt(_get(floor, 'trafilatura_pages', 'cpu_ms_each'))} | – | 1.00 | – |"
             )
     floor = parts.get("floor")
     if floor:

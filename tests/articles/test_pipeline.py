@@ -6,6 +6,8 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import pipeline
@@ -341,6 +343,20 @@ def test_a_batch_leaves_alone_a_story_another_worker_finished_meanwhile(site_fee
     assert written == {second: "feed"}
     assert Article.objects.get(id=first).text == "Done elsewhere."
     assert Article.objects.values_list("text", "extraction_status").get(id=second) == ("Ours.", "feed")
+
+
+def test_extraction_finds_its_stories_by_primary_key_alone(site_feed):
+    """With the status in a WHERE, Postgres may walk every waiting story's index entry to find one
+    row (when its statistics say few stories wait); the status is checked on the rows found instead."""
+    _, feed = site_feed
+    first, *others = pipeline.feed_refresh(feed_id=feed.id).new_article_ids
+
+    with CaptureQueriesContext(connection) as queries:
+        assert pipeline.article_extract(article_id=first) == "extracted"
+        assert pipeline.articles_extract(article_ids=others, concurrency=2).statuses
+    wheres = [query["sql"].split(" WHERE ", 1)[1] for query in queries if " WHERE " in query["sql"]]
+
+    assert wheres and not [where for where in wheres if "extraction_status" in where]
 
 
 def test_a_batch_and_a_single_extraction_store_the_same(site_feed, publisher_server, db):
