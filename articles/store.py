@@ -55,8 +55,20 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut + "…"
 
 
-def article_from_item(*, feed: Feed, item: ParsedItem, now: datetime, extract: bool) -> Article:
-    """An unsaved Article for a feed item, its HTML sanitized. Pure apart from reading `feed`."""
+def item_content_hash(item: ParsedItem, *, url: str | None = None) -> str:
+    """The hash of what the feed says about a story (title, link, author, HTML as sent), so an unchanged
+    story costs no write, and no sanitizing, on the next refresh. `url`: the item's link, cleaned already."""
+    if url is None:
+        url = strip_tracking_params(item.url) if item.url else ""
+    return content_hash("\n".join((item.title, url, item.author, item.content_html or item.summary_html)))
+
+
+def article_from_item(
+    *, feed: Feed, item: ParsedItem, now: datetime, extract: bool, chash: str | None = None
+) -> Article:
+    """An unsaved Article for a feed item, its HTML sanitized. Pure apart from reading `feed`.
+
+    `chash` is the item's `item_content_hash` when the caller has it already."""
     base = item.base_url or item.url or feed.url
     raw_html = item.content_html or item.summary_html
     content_html = sanitize_html(raw_html, base_url=base) if raw_html else ""
@@ -84,8 +96,7 @@ def article_from_item(*, feed: Feed, item: ParsedItem, now: datetime, extract: b
         reading_time=reading_time_minutes(words),
         language=(item.language or "")[:20],
         extraction_status=Article.Extraction.PENDING if (extract and url) else Article.Extraction.FEED,
-        # The hash of what the feed says, so an unchanged story costs no write on the next refresh.
-        content_hash=content_hash("\n".join((item.title, url, item.author, raw_html))),
+        content_hash=chash or item_content_hash(item, url=url),
         created_at=now,
         updated_at=now,
     )
@@ -96,13 +107,14 @@ def articles_upsert(*, feed: Feed, items: list[ParsedItem], now: datetime, extra
 
     Returns the ids of the stories this call inserted (the caller extracts their full text).
     """
-    candidates: dict[str, Article] = {}
+    candidates: dict[str, ParsedItem] = {}
     for item in items:
-        article = article_from_item(feed=feed, item=item, now=now, extract=extract)
-        candidates.setdefault(article.guid_hash, article)  # a feed listing a story twice: first wins
+        candidates.setdefault(guid_hash(item.guid), item)  # a feed listing a story twice: first wins
     if not candidates:
         return UpsertResult()
 
+    # Most of a feed's items are stored already, and most of those unchanged: they are found by their
+    # hashes, and only the new and the changed ones are sanitized (the costly part of a story).
     hashes = list(candidates)
     existing: dict[str, tuple[int, str, str]] = {}
     for start in range(0, len(hashes), LOOKUP_CHUNK):
@@ -111,13 +123,18 @@ def articles_upsert(*, feed: Feed, items: list[ParsedItem], now: datetime, extra
         ).values_list("guid_hash", "id", "content_hash", "extraction_status")
         existing.update({h: (pk, chash, status) for h, pk, chash, status in rows})
 
-    fresh = [a for h, a in candidates.items() if h not in existing]
+    fresh = [
+        article_from_item(feed=feed, item=item, now=now, extract=extract)
+        for h, item in candidates.items()
+        if h not in existing
+    ]
     changed: list[Article] = []
     changed_content: list[Article] = []
-    for h, (pk, chash, status) in existing.items():
-        if chash == candidates[h].content_hash:
+    for h, (pk, stored_hash, status) in existing.items():
+        chash = item_content_hash(candidates[h])
+        if chash == stored_hash:
             continue
-        article = candidates[h]
+        article = article_from_item(feed=feed, item=candidates[h], now=now, extract=extract, chash=chash)
         article.pk = article.id = pk
         if status == Article.Extraction.EXTRACTED:
             changed.append(article)

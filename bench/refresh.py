@@ -41,6 +41,8 @@ from bench.simulator import Mix, PublisherSet
 SPACE = "ours"
 # FETCH_MAX_PER_HOST for the workers: more than any FETCH_CONCURRENCY measured, so only that one limits.
 PER_HOST_UNLIMITED = 10_000
+# Feeds worker processes a core, as docker-compose.yml and bin/stack start them (FEEDS_CONCURRENCY unset).
+FEEDS_PROCESSES_PER_CORE = 2
 
 
 @dataclass
@@ -362,13 +364,19 @@ def run(
         raise RuntimeError(f"seeding failed:\n{seeded.stderr[-3000:]}")
     log(f"refresh: seeded {seeded.stdout.strip()}")
 
-    settings_used = {"processes": processes, "task_batch": None, "fetch_concurrency": None}
+    feeds_processes = FEEDS_PROCESSES_PER_CORE * processes
+    settings_used = {
+        "processes": processes,  # the extraction workers'
+        "feeds_processes": feeds_processes,
+        "task_batch": None,
+        "fetch_concurrency": None,
+    }
     with _connect(database) as conn:
-        worker = Worker("feeds", processes, env, data_dir / "worker-feeds.log")
+        worker = Worker("feeds", feeds_processes, env, data_dir / "worker-feeds.log")
         worker.start()
         try:
             settings_used.update(json_or_text(seeded.stdout).get("settings", {}))
-            log(f"refresh: {feeds} feeds, {processes} worker processes, {settings_used}")
+            log(f"refresh: {feeds} feeds, {feeds_processes} feeds worker processes, {settings_used}")
             main = _refresh_once(
                 conn=conn,
                 sim=sim,
@@ -448,9 +456,10 @@ def sweep(
     n = scale.sweep_feeds
     out = []
     publishers = PublisherSet(n_feeds=n, seed=seed, mix=Mix(new_share=0.2), t_base=t_base)
+    feeds_processes = FEEDS_PROCESSES_PER_CORE * processes
     with _connect(database) as conn:
         for total in in_flight:
-            per_process = max(1, total // processes)
+            per_process = max(1, total // feeds_processes)
             # Nothing left over from an earlier run in the queues, and every feed holding the ETag of the
             # space's current epoch: the next epoch then changes exactly the simulator's share of them.
             redis_flush()
@@ -484,7 +493,7 @@ def sweep(
                 "THEN now() - interval '1 second' ELSE now() + interval '1 day' END",
                 (n,),
             )
-            worker = Worker("feeds", processes, env, data_dir / "worker-sweep.log")
+            worker = Worker("feeds", feeds_processes, env, data_dir / "worker-sweep.log")
             worker.start()
             try:
                 result = _refresh_once(
@@ -497,8 +506,8 @@ def sweep(
                 )
             finally:
                 worker.stop()
-            result.update(in_flight=per_process * processes, fetch_concurrency=per_process)
-            log(f"refresh sweep: {per_process * processes} in flight: {result['feeds_per_s']} feeds/s")
+            result.update(in_flight=per_process * feeds_processes, fetch_concurrency=per_process)
+            log(f"refresh sweep: {per_process * feeds_processes} in flight: {result['feeds_per_s']} feeds/s")
             out.append(result)
     redis_flush()
     return out

@@ -113,6 +113,12 @@ def targets(parts: dict[str, dict]) -> list[dict]:
     ]
 
 
+def _feeds_processes(refresh: dict) -> int | None:
+    """The refresh's feeds worker processes (results from before it had its own count: one a core)."""
+    settings = refresh["settings"]
+    return settings.get("feeds_processes") or settings.get("processes")
+
+
 def _fmt(value: object) -> str:
     if value is None:
         return "–"
@@ -153,7 +159,7 @@ def markdown(parts: dict[str, dict], meta: dict) -> str:
         r = refresh["refresh"]
         lines += [
             "",
-            f"## Refresh (ours: {refresh['settings'].get('processes')} worker processes, "
+            f"## Refresh (ours: {_feeds_processes(refresh)} worker processes, "
             f"{refresh['settings'].get('fetch_concurrency')} fetches in flight each, "
             f"{refresh['latency_ms']:.0f} ms answers)",
             "",
@@ -291,9 +297,7 @@ def chart(parts: dict[str, dict], path: Path) -> Path | None:
         left.plot([r["in_flight"] for r in runs], [r["feeds_per_s"] for r in runs], "s-", label="ours")
     main = refresh.get("refresh")
     if main and main.get("feeds_per_s"):
-        in_flight = (refresh["settings"].get("processes") or 1) * (
-            refresh["settings"].get("fetch_concurrency") or 1
-        )
+        in_flight = (_feeds_processes(refresh) or 1) * (refresh["settings"].get("fetch_concurrency") or 1)
         left.plot(
             [in_flight], [main["feeds_per_s"]], "*", markersize=14, label=f"ours, {main['feeds']:,} feeds"
         )

@@ -61,3 +61,34 @@ def test_a_story_stored_by_someone_else_first_is_skipped_and_not_reported_as_new
     assert stored.count() == 3
     if ids is not None:  # Postgres reports the rows it inserted; elsewhere the caller reads them back
         assert sorted(ids) == sorted(stored.exclude(id=theirs.id).values_list("id", flat=True))
+
+
+def test_only_new_and_changed_stories_are_written_and_a_story_listed_twice_is_stored_once(db):
+    feed = FeedFactory()
+    first = timezone.now()
+    articles_upsert(feed=feed, items=items(3), now=first, extract=False)
+    listed = items(3)
+    listed[2] = ParsedItem(guid="story-2", url="https://example.org/s/2", title="Story 2",
+                           summary_html='<p onclick="x()">Fixed <a href="/more?utm_source=rss">text</a>.</p>')  # fmt: skip
+    listed.append(ParsedItem(guid="story-0", url="https://example.org/s/0-again", title="Listed twice"))
+    listed.append(items(4)[3])
+    later = timezone.now()
+
+    result = articles_upsert(feed=feed, items=listed, now=later, extract=False)
+
+    assert (len(result.new_ids), result.updated, result.unchanged) == (1, 1, 2)
+    stored = {a.guid: a for a in Article.objects.filter(publisher_id=feed.publisher_id)}
+    assert len(stored) == 4
+    assert stored["story-0"].title == "Story 0" and stored["story-0"].updated_at == first
+    assert stored["story-1"].updated_at == first
+    changed = stored["story-2"]
+    assert changed.updated_at == later
+    assert changed.content_html == (
+        '<p>Fixed <a target="_blank" rel="noopener noreferrer nofollow" href="https://example.org/more">'
+        "text</a>.</p>"
+    )
+    assert changed.text == "Fixed text." and changed.word_count == 2
+    assert stored["story-3"].id in result.new_ids
+    # a repeat of the same list finds every story as it left it
+    again = articles_upsert(feed=feed, items=listed, now=timezone.now(), extract=False)
+    assert (again.new_ids, again.updated, again.unchanged) == ([], 0, 4)

@@ -56,11 +56,12 @@ def worker_env(broker_url, tmp_path, **extra):
     return env
 
 
-def start_worker(env, tmp_path, name):
+def start_worker(env, tmp_path, name, *, processes=2):
     log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "newsreader", "worker", "-Q", "feeds,extraction,default",
-         "--concurrency", "2", "--loglevel", "INFO", "-n", f"{name}@%h", "--without-gossip", "--without-mingle"],
+         "--concurrency", str(processes), "--loglevel", "INFO", "-n", f"{name}@%h", "--without-gossip",
+         "--without-mingle"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
 
@@ -158,3 +159,37 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_no_story(
     urls = list(Article.objects.values_list("url", flat=True))
     assert sorted(urls) == sorted(expected)  # none lost, none twice
     assert all(Feed.objects.get(id=f.id).last_status == 200 for f in feeds)
+
+
+def test_feeds_tasks_in_several_processes_overlap_their_fetches_and_store_each_story_once(
+    transactional_db, publisher_server, broker_url, sender, tmp_path
+):
+    # Four processes, as two a core on two cores: while one task waits for its last answers, the others'
+    # fetches are in flight.
+    sites = [publisher_server.site(f"overlap-{n}", n_items=3) for n in range(16)]
+    feeds = [feed_get_or_create(url=s.feed_url)[0] for s in sites]
+    paths = set()
+    for site in sites:
+        path = site.feed_url.removeprefix(publisher_server.base_url)
+        paths.add(path)
+        publisher_server.route(path, body=httpx.get(site.feed_url).content, delay=1.5)
+    env = worker_env(broker_url, tmp_path, FEED_TASK_BATCH=4, FETCH_CONCURRENCY=2, EXTRACT_FULL_TEXT=0)
+    before = len(publisher_server.requests)
+    worker = start_worker(env, tmp_path, "overlap", processes=4)
+    try:
+        beat(sender)
+        done = wait_for(
+            lambda: Feed.objects.filter(id__in=[f.id for f in feeds], last_status=200).count() == len(feeds),
+            timeout=90,
+        )
+        assert done, (tmp_path / "overlap.log").read_text()[-3000:]
+    finally:
+        stop(worker)
+
+    started = sorted(r.at for r in publisher_server.requests[before:] if r.path in paths)
+    assert len(started) == len(feeds)  # each feed fetched once
+    # fetches begun within one answer's delay of each other were in flight together: more than one task's
+    in_flight_together = max(sum(1 for t in started if a <= t < a + 1.5) for a in started)
+    assert in_flight_together > 2
+    urls = list(Article.objects.values_list("url", flat=True))
+    assert sorted(urls) == sorted(url for s in sites for url, _ in s.articles)  # none lost, none twice

@@ -74,7 +74,7 @@ def test_postgres_and_redis_keep_their_data_in_volumes(compose):
     assert {"pgdata", "redisdata"} <= set(compose["volumes"])
 
 
-def test_every_celery_queue_has_a_worker_and_extraction_gets_every_core(compose):
+def test_every_celery_queue_has_a_worker_extraction_gets_every_core_and_feeds_two_processes_a_core(compose):
     consumed = {}
     for name, service in compose["services"].items():
         match = re.search(r"celery -A newsreader worker -Q (\S+)", _command(service))
@@ -89,6 +89,7 @@ def test_every_celery_queue_has_a_worker_and_extraction_gets_every_core(compose)
         "default": ["worker-default"],
     }
     assert "$(nproc)" in _command(compose["services"]["worker-extraction"]).replace("$$", "$")
+    assert "$((2 * $(nproc)))" in _command(compose["services"]["worker-feeds"]).replace("$$", "$")
 
 
 def test_exactly_one_beat_and_web_runs_gunicorn(compose):
