@@ -60,7 +60,9 @@ def test_a_newcomer_follows_reads_saves_and_imports(
     first_title = stories.first.locator("[data-story-link]").inner_text()
     assert "Daily Planet" in stories.first.inner_text()
 
-    # j/k move the selection through the river.
+    # j/k move the selection through the river (once its scripts have run: the stories are on the page
+    # before the deferred keys.js is, and a key pressed in between does nothing).
+    page.wait_for_load_state("load")
     page.keyboard.press("j")
     expect(stories.nth(0)).to_have_class(re.compile(r"\bis-selected\b"))
     page.keyboard.press("j")
