@@ -113,6 +113,61 @@ def _page_metadata(tree: Any, *, url: str, search_author: bool, find_published: 
     return metadata
 
 
+# trafilatura's options here. "txt" rather than the default "python" only spares bare_extraction a text
+# rendering of its result that is not used here; the extraction itself is the same. No url: trafilatura
+# would resolve every link against the site's root (courlan, a large share of its time on a page full of
+# links, and wrong for a link relative to the page's folder); the sanitizer resolves them against the
+# page's own URL anyway, and _first_image does for the lead image.
+_TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "url": None,
+    "include_images": True,
+    "include_links": True,
+    "include_comments": False,
+    "with_metadata": False,
+    "output_format": "txt",
+}
+# What the main extractor's result must hold to be taken without trafilatura's comparison with its other
+# extractors: this many characters, and this share of them in lines of at least PROSE_LINE_WORDS words.
+MIN_MAIN_CHARS = 500
+MIN_PROSE_SHARE = 0.5
+PROSE_LINE_WORDS = 8
+
+
+def _main_content(tree: Any, html: bytes) -> Document | None:
+    """trafilatura's main extractor alone (its `fast` mode), and its whole cascade only when that result
+    does not read as a story.
+
+    The cascade compares the main extractor's result with readability's and justext's on every page, and
+    on most pages keeps the main extractor's text anyway. Where the main extractor goes wrong it has
+    found a fragment (a caption, a teaser) or a menu: too little text, or text that is not prose. Those
+    pages get the whole cascade, on a fresh parse (the first pass prunes the tree it is given).
+
+    On the corpus (`make score-extraction`) 5 pages of 122 take the cascade; token F1 0.9588 against
+    0.9539 with the cascade on every page (the main extractor alone does better on two pages, worse on
+    one, by 0.01), for about 15 instead of 18 ms of CPU a page. The main extractor alone would score
+    0.9458: on two pages it keeps a menu or a caption instead of the story (F1 0.13).
+    """
+    document = bare_extraction(tree, fast=True, **_TRAFILATURA_OPTIONS)
+    if isinstance(document, Document) and document.body is not None and _reads_as_story(document.body):
+        return document
+    fresh = load_html(html)
+    if fresh is None:
+        return None
+    return bare_extraction(fresh, **_TRAFILATURA_OPTIONS)
+
+
+def _reads_as_story(body: etree._Element) -> bool:
+    """Enough text, most of it in lines of prose rather than a list of short labels (a menu, a tag
+    cloud, a slideshow's credits). Each text node counts as its own line, so a menu's items never run
+    together into one long line."""
+    lines = "\n".join(body.itertext()).split("\n")
+    total = sum(len(line) for line in lines)
+    if total < MIN_MAIN_CHARS:
+        return False
+    prose = sum(len(line) for line in lines if len(line.split()) >= PROSE_LINE_WORDS)
+    return prose >= MIN_PROSE_SHARE * total
+
+
 def _cut_after_tags(html: bytes, limit: int) -> bytes:
     if html.count(b"<") <= limit:
         return html
@@ -243,20 +298,7 @@ def extract_article(
         if tree is None:
             return None
         metadata = _page_metadata(tree, url=url, search_author=search_author, find_published=find_published)
-        # "txt" rather than the default "python" only spares bare_extraction a text rendering of its
-        # result that is not used here; the extraction itself is the same. No url: trafilatura would
-        # resolve every link against the site's root (courlan, a large share of its time on a page full
-        # of links, and wrong for a link relative to the page's folder); the sanitizer resolves them
-        # against the page's own URL anyway, and _first_image does for the lead image.
-        document = bare_extraction(
-            tree,
-            url=None,
-            include_images=True,
-            include_links=True,
-            include_comments=False,
-            with_metadata=False,
-            output_format="txt",
-        )
+        document = _main_content(tree, html)
     except Exception:  # noqa: BLE001 -- hostile pages find bugs in any parser; a page is never worth a crash
         logger.warning("extraction failed", extra={"url": url}, exc_info=True)
         return None

@@ -4,8 +4,12 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from lxml import etree
+from trafilatura.core import bare_extraction
+from trafilatura.utils import load_html
 
 from articles.extraction import MAX_PAGE_BYTES, extract_article
+from articles.extraction.extract import _TRAFILATURA_OPTIONS, _reads_as_story
 from articles.extraction.scoring import token_prf
 from articles.sanitizing import html_to_text, sanitize_html, word_count
 
@@ -77,6 +81,43 @@ def test_it_keeps_links_and_images_but_not_the_headline_twice(extracted_corpus):
     assert sum("<img " in r.content_html for r in results) > len(results) / 3
     repeated = [r.title for r in results if r.title and f">{r.title}</h" in r.content_html[:300]]
     assert repeated == []
+
+
+def test_where_the_main_extractor_keeps_a_menu_or_a_caption_the_whole_cascade_finds_the_story(corpus):
+    # On these two pages trafilatura's main extractor alone keeps the site's menu (8,700 characters of
+    # short labels) and a photo caption (275 characters): token F1 0.13 each.
+    for prefix in ("f6ac15a4d985", "232a43fb15ab"):
+        page = next(p for p in corpus if p.id.startswith(prefix))
+        main_only = bare_extraction(load_html(page.read_bytes()), fast=True, **_TRAFILATURA_OPTIONS)
+        assert not _reads_as_story(main_only.body)
+        result = extract_article(page.read_bytes(), url=page.url)
+        assert token_prf(result.text, page.expected_text).f1 > 0.85
+
+
+def _body(*blocks: str) -> etree._Element:
+    body = etree.Element("body")
+    for text in blocks:
+        etree.SubElement(body, "p").text = text
+    return body
+
+
+SENTENCE = "The council voted on Tuesday to keep the library open for another year. "
+
+
+def test_prose_reads_as_a_story_and_a_list_of_labels_or_a_fragment_does_not():
+    assert _reads_as_story(_body(SENTENCE * 4, SENTENCE * 3))
+    # a menu: many short labels, however much text they add up to
+    assert not _reads_as_story(_body(*(["News", "Sport", "Weather", "Contact us", "Sign in"] * 60)))
+    # too little text, even if it is prose
+    assert not _reads_as_story(_body(SENTENCE * 3))
+    # mostly prose with a few labels (a byline, a caption) is a story
+    assert _reads_as_story(_body("By Jane Doe", SENTENCE * 6, "Photo: Reuters", SENTENCE * 4))
+    # each text node is a line of its own: labels inside one element do not run together
+    menu = etree.Element("body")
+    item = etree.SubElement(menu, "list")
+    for label in ["Home", "World", "Business", "Tech", "Science", "Health"] * 30:
+        etree.SubElement(item, "item").text = label
+    assert not _reads_as_story(menu)
 
 
 @pytest.mark.parametrize(
