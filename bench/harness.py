@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -303,6 +304,21 @@ def db_name(part: str) -> str:
     return f"{DB_PREFIX}_{part}"
 
 
+def is_own_database(name: str, prefix: str | None = None) -> bool:
+    """Whether `name` is one of the databases a run with this BENCH_DB_PREFIX makes (its template, the one
+    being built, the refresh's and the pages'), and not another run's whose prefix starts the same way
+    (nr_bench_river_pages_full is not nr_bench's)."""
+    prefix = DB_PREFIX if prefix is None else prefix
+    return (
+        re.fullmatch(
+            re.escape(prefix)
+            + r"_(?:tpl_[0-9a-f]+(?:_building)?|refresh_(?:full|quick)|pages_(?:full|quick))",
+            name,
+        )
+        is not None
+    )
+
+
 def pg_admin_connect():  # noqa: ANN201 - psycopg is imported lazily
     import psycopg
 
@@ -342,9 +358,8 @@ def database_migrated(name: str, data_dir: Path) -> None:
         with pg_admin_connect() as conn:
             stale = [
                 r[0]
-                for r in conn.execute(
-                    "SELECT datname FROM pg_database WHERE datname LIKE %s", (db_name("tpl_") + "%",)
-                )
+                for r in conn.execute("SELECT datname FROM pg_database")
+                if is_own_database(r[0]) and r[0].startswith(db_name("tpl_"))
             ]
             for old in stale:
                 conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')

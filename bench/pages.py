@@ -35,6 +35,7 @@ from bench.harness import (
     db_name,
     django_env,
     ensure_debian_package,
+    is_own_database,
     log,
     migrations_fingerprint,
     percentile,
@@ -511,12 +512,10 @@ def run(scale, *, workdir: Path, seed: int, reseed: bool, install: bool) -> dict
 
 
 def drop_databases() -> None:
-    """Remove every benchmark database (`python -m bench --drop`)."""
+    """Remove this run's benchmark databases (`python -m bench --drop`): those of its BENCH_DB_PREFIX,
+    not those of a run kept apart with another prefix."""
     with pg_admin_connect() as conn:
-        names = [
-            r[0]
-            for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", ("nr_bench%",))
-        ]
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database") if is_own_database(r[0])]
     with pg_admin_connect() as conn:
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
