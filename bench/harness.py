@@ -63,7 +63,9 @@ FULL = Scale(
     floor_feeds=300,
     floor_pages=400,
     peer_feeds=2_000,
-    peer_concurrency=(16, 64),
+    # 200: our refresh's own in flight (2 feeds processes a core × FETCH_CONCURRENCY 50), so each peer is
+    # also measured with as many fetches at once as ours has.
+    peer_concurrency=(16, 64, 200),
     sweep_feeds=2_000,
     extract_stories=None,
     pages_articles=1_000_000,
@@ -74,7 +76,7 @@ FULL = Scale(
     refresh_cap_s=240.0,
     extract_cap_s=60.0,
     extract_slow_s=20.0,
-    sweep_in_flight=(16, 64),
+    sweep_in_flight=(16, 64, 200),
 )
 QUICK = Scale(
     name="quick",
