@@ -25,3 +25,18 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def reader(db):
+    """A signed-up user: the one whose river, lists and follows a test looks at."""
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def signed_in(client, reader):
+    """The test client, signed in as `reader`."""
+    client.force_login(reader)
+    return client

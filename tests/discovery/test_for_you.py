@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,11 +14,6 @@ from tests.factories import (
     SubscriptionFactory,
     UserFactory,
 )
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory()
 
 
 def test_it_puts_the_publishers_and_subjects_i_care_about_first_and_says_why(reader):

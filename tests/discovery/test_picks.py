@@ -15,11 +15,6 @@ from tests.discovery.helpers import story_with_members
 from tests.factories import ArticleFactory, PublisherFactory, UserFactory
 
 
-@pytest.fixture
-def reader(db):
-    return UserFactory()
-
-
 def test_it_shows_active_picks_in_the_editors_order(reader):
     first = Pick.objects.create(article=ArticleFactory(title="First"), blurb="Read this first", position=0)
     cluster, articles = story_with_members(n=3, published_at=timezone.now(), title="Story")

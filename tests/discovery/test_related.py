@@ -7,12 +7,7 @@ from django.utils import timezone
 from discovery.selectors import related_for_article
 from discovery.services import article_cluster
 from tests.discovery.helpers import story_with_members
-from tests.factories import ArticleFactory, PublisherFactory, UserFactory
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory()
+from tests.factories import ArticleFactory, PublisherFactory
 
 
 def test_it_lists_the_other_coverage_of_the_story_newest_first(reader):

@@ -15,15 +15,9 @@ from tests.factories import (
     ReadingListFactory,
     ReadingListItemFactory,
     SubscriptionFactory,
-    UserFactory,
 )
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory()
 
 
 def _titles(page):

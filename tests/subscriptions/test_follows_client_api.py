@@ -8,12 +8,7 @@ from articles.services import FeedLookupError
 from subscriptions.models import Folder, Subscription
 from subscriptions.selectors.follows import folder_get_by_name_for_user, subscription_get_by_feed_for_user
 from subscriptions.services.follows import FollowError, subscription_create_from_url
-from tests.factories import FeedFactory, FolderFactory, SubscriptionFactory, UserFactory
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory()
+from tests.factories import FeedFactory, FolderFactory, SubscriptionFactory
 
 
 def test_it_follows_a_feed_it_stores_already_without_fetching(reader, publisher_server):

@@ -23,17 +23,6 @@ from tests.factories import (
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def reader(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(client, reader):
-    client.force_login(reader)
-    return client
-
-
 def _menu(client) -> str:
     """The river's "showing" menu: its folder groups and their options."""
     html = client.get(reverse("subscriptions:river")).content.decode()

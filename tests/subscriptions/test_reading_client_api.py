@@ -20,15 +20,9 @@ from tests.factories import (
     ReadingListItemFactory,
     ReadStateFactory,
     SubscriptionFactory,
-    UserFactory,
 )
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory()
 
 
 @pytest.fixture

@@ -33,17 +33,6 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
-def reader(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(client, reader):
-    client.force_login(reader)
-    return client
-
-
-@pytest.fixture
 def weekend(reader):
     return ReadingListFactory(user=reader, name="Weekend")
 

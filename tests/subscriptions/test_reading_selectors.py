@@ -53,11 +53,6 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
-def reader(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def followed(reader):
     return SubscriptionFactory(user=reader).feed
 

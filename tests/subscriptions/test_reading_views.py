@@ -31,19 +31,8 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
-def reader(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def followed(reader):
     return SubscriptionFactory(user=reader).feed
-
-
-@pytest.fixture
-def signed_in(client, reader):
-    client.force_login(reader)
-    return client
 
 
 def _story_ids(response) -> list[int]:
