@@ -1,15 +1,22 @@
 """The full-text index of articles, one per database, kept in step with articles_article by the database.
 
-Postgres: a STORED generated tsvector column `search_vector` on articles_article (title weighted 'A',
-text 'B'), so every insert or update recomputes it in the same statement, and a GIN index on it.
+Postgres: a tsvector column `search_vector` on articles_article (title weighted 'A', body 'B'), filled by
+a BEFORE INSERT OR UPDATE trigger, and a GIN index on it.
 SQLite: an FTS5 table `discovery_article_fts` (rowid = article id) filled by triggers on articles_article.
+
+What is indexed: the title, and as the body the story's text, or its summary when it has no text. A story
+still waiting for its full text (extraction status 'pending') is indexed by its title and summary only:
+its text is the feed's, replaced by the page's text seconds later, and indexing it first cost more than
+half of the database's work for each new story (discovery/migrations/0004). When the page cannot be read,
+the status changes and the feed's text is indexed then.
 
 Both use a language-neutral tokenizer: Postgres' 'simple' configuration and FTS5's unicode61 with
 diacritics kept. Stories come in many languages, often with no or a wrong language tag, and the language
 of a query is unknown; a stemmer chosen per row would need the query stemmed the same way. Exact words
 (lowercased) behave the same for every language and give the same results on both databases.
 
-The migration `discovery/migrations/0002_article_search.py` creates these (its SQL is frozen there).
+The migrations `discovery/migrations/0002_article_search.py` and `0004_search_vector_by_trigger.py`
+create these (their SQL is frozen there).
 `search_schema_repair` runs after every `migrate`: Django rebuilds a SQLite table to alter it (new table,
 copy, drop, rename), and the drop takes our triggers with it; this puts them back and refills the index.
 """
@@ -26,9 +33,13 @@ FTS_TABLE = "discovery_article_fts"
 TITLE_CHARS = 1000
 BODY_CHARS = 100_000
 
+# The body: the summary while the story waits for its full text, then the text (the summary if none).
+_BODY = (
+    "CASE WHEN {row}extraction_status = 'pending' THEN coalesce({row}summary, '') "
+    "ELSE coalesce(nullif({row}text, ''), {row}summary, '') END"
+)
 _SQLITE_VALUES = (
-    f"substr(coalesce(new.title, ''), 1, {TITLE_CHARS}), "
-    f"substr(coalesce(nullif(new.text, ''), new.summary, ''), 1, {BODY_CHARS})"
+    f"substr(coalesce(new.title, ''), 1, {TITLE_CHARS}), substr({_BODY.format(row='new.')}, 1, {BODY_CHARS})"
 )
 
 SQLITE_TRIGGERS = {
@@ -42,7 +53,7 @@ SQLITE_TRIGGERS = {
         END""",
     "discovery_fts_after_update": f"""
         CREATE TRIGGER IF NOT EXISTS discovery_fts_after_update
-        AFTER UPDATE OF title, text, summary ON articles_article BEGIN
+        AFTER UPDATE OF title, text, summary, extraction_status ON articles_article BEGIN
             DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
             INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, {_SQLITE_VALUES});
         END""",
@@ -51,7 +62,7 @@ SQLITE_TRIGGERS = {
 SQLITE_REFILL = f"""
     INSERT INTO {FTS_TABLE}(rowid, title, body)
     SELECT id, substr(coalesce(title, ''), 1, {TITLE_CHARS}),
-           substr(coalesce(nullif(text, ''), summary, ''), 1, {BODY_CHARS})
+           substr({_BODY.format(row="")}, 1, {BODY_CHARS})
     FROM articles_article
 """
 
