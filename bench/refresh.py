@@ -141,12 +141,17 @@ def _refresh_once(
     sim.configure(latency_ms=latency_ms, prime_items=0)
     sim.stats(reset=True)
     redis_cpu_before = _redis_cpu()
+    postgres = PostgresCpu(conn)
+    postgres_before = postgres.seconds()
+    simulator_before = cpu_seconds(sim.proc.pid)
     cpu_before = worker.cpu()
     tick = datetime.now(UTC)
     with MemorySampler([worker.proc.pid]) as memory:
         _send_tick()
         done, seconds = _wait_checked(conn, tick, feeds, cap_s)
     cpu = worker.cpu() - cpu_before
+    postgres_after = postgres.seconds()
+    simulator_cpu = cpu_seconds(sim.proc.pid) - simulator_before
     served = sim.stats(reset=True)
     lags = [
         row[0]
@@ -177,6 +182,12 @@ def _refresh_once(
         "worker_cpu_s": round(cpu, 2),
         "worker_cpu_ms_per_feed": round(cpu * 1000 / max(done, 1), 2),
         "redis_cpu_s": rounded(_redis_cpu() - redis_cpu_before, 2),
+        "postgres_cpu_ms_per_feed": (
+            rounded((postgres_after - postgres_before) * 1000 / max(done, 1), 2)
+            if postgres_after is not None and postgres_before is not None
+            else None
+        ),
+        "simulator_cpu_ms_per_feed": rounded(simulator_cpu * 1000 / max(done, 1), 2),
         "worker_peak_rss_mib": memory.peak_mib,
         "worker_rss_mib_by_process": sorted(
             (round(v / 1024, 1) for v in memory.peaks_kib.values()), reverse=True

@@ -163,12 +163,13 @@ def markdown(parts: dict[str, dict], meta: dict) -> str:
             f"{refresh['settings'].get('fetch_concurrency')} fetches in flight each, "
             f"{refresh['latency_ms']:.0f} ms answers)",
             "",
-            "| feeds | checked | seconds | feeds/s | due→stored p50 / p95, s | statuses | new stories | worker CPU ms/feed | peak RSS MiB |",
-            "|---:|---:|---:|---:|---|---|---:|---:|---:|",
+            "| feeds | checked | seconds | feeds/s | due→stored p50 / p95, s | statuses | new stories | worker CPU ms/feed | Postgres CPU ms/feed | peak RSS MiB |",
+            "|---:|---:|---:|---:|---|---|---:|---:|---:|---:|",
             f"| {_fmt(r['feeds'])} | {_fmt(r['checked'])} | {_fmt(r['seconds'])} | {_fmt(r['feeds_per_s'])} | "
             f"{_fmt(r['due_to_stored_p50_s'])} / {_fmt(r['due_to_stored_p95_s'])} | "
             f"{', '.join(f'{k}: {v:,}' for k, v in sorted(r['statuses'].items()))} | {_fmt(r['new_articles'])} | "
-            f"{_fmt(r['worker_cpu_ms_per_feed'])} | {_fmt(r['worker_peak_rss_mib'])} |",
+            f"{_fmt(r['worker_cpu_ms_per_feed'])} | {_fmt(r.get('postgres_cpu_ms_per_feed'))} | "
+            f"{_fmt(r['worker_peak_rss_mib'])} |",
         ]  # fmt: skip
         floor = parts.get("floor", {})
         lines += [
