@@ -6,7 +6,7 @@ import os
 import time
 
 from celery import Celery
-from celery.signals import before_task_publish, worker_process_init
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_process_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsreader.settings")
@@ -70,3 +70,16 @@ def _freeze_inherited_objects(**kwargs) -> None:
     out of the garbage collector's sight, so its full collections walk only what the tasks make, and do
     not write to the pages the process shares with its parent."""
     gc.freeze()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task=None, **kwargs) -> None:
+    """Around each task, what Django does around each request: close a connection that failed or has
+    outlived CONN_MAX_AGE, keep the rest (settings.CELERY_DB_REUSE_MAX). Not for a task run eagerly, in
+    its caller's transaction."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

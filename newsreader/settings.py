@@ -132,6 +132,12 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Celery's Django fixup closes the database connection before and after every task unless this is set,
+# and a new Postgres connection costs about 18 ms of CPU (a backend to start, its catalog caches to fill).
+# Connections are kept across tasks instead, and newsreader/celery.py closes one that failed or is older
+# than CONN_MAX_AGE around each task, as Django does around each request. (The fixup still closes them
+# after this many tasks.)
+CELERY_DB_REUSE_MAX = 1000
 
 # --- Fetching -------------------------------------------------------------------------------------
 # Loopback, private, link-local and metadata addresses are refused unless this is set (tests, demo, bench).
