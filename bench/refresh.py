@@ -210,9 +210,10 @@ def _redis_cpu() -> float | None:
 @dataclass
 class PostgresCpu:
     """CPU of the local Postgres server: the postmaster's live children (backends, autovacuum, WAL writer...)
-    and those it reaped, whose CPU the kernel adds to the postmaster's. A worker's connection lasts one
-    task, shorter than a sample apart, so the backends of one database cannot be followed alone: this
-    counts every database on the server, exact on an otherwise idle machine. None if Postgres is remote."""
+    and those it reaped, whose CPU the kernel adds to the postmaster's. Backends come and go (a worker's
+    connection is replaced when it fails or outlives CONN_MAX_AGE), so this counts every database on the
+    server rather than following one's backends: exact on an otherwise idle machine. None if Postgres is
+    remote."""
 
     conn: object  # psycopg connection to the server
     postmaster: int | None = None
