@@ -50,7 +50,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy newsreader articles subscriptions
+	$(VENV)/bin/mypy newsreader articles subscriptions discovery accounts compat
 
 score-extraction: install
 	$(PY) scripts/score_extraction.py

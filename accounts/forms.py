@@ -43,7 +43,7 @@ class SignupForm(UserCreationForm):
         required=False, help_text="Optional. Only used to send you a link if you forget your password."
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs does not declare it
         model = get_user_model()
         fields = ("username", "email")
 

@@ -74,7 +74,7 @@ def apply_edits(text: str, edits: dict) -> str:
     for old, new in edits.get("replace", []):
         text = text.replace(old, new)
     if edits.get("straight_quotes"):
-        text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
+        text = text.translate(str.maketrans("“”‘’", "\"\"''"))
     paragraphs = _paragraphs(text)
     if n := edits.get("drop_first_paragraphs"):
         paragraphs = paragraphs[n:]
@@ -158,7 +158,7 @@ def groups_from_links(keys: Iterable[str], links: Iterable[tuple[str, str]]) -> 
             k = parent[k]
         return k
 
-    linked = set()
+    linked: set[str] = set()
     for a, b in links:
         if a in parent and b in parent:
             parent[find(a)] = find(b)

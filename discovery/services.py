@@ -128,7 +128,7 @@ def _candidates(article: Article, features: ArticleFeatures) -> list[Candidate]:
         signature = signatures.get(row["article_id"])
         if signature is None:
             continue
-        member = members.get(row["article_id"], {})
+        member = members.get(row["article_id"])
         out.append(
             Candidate(
                 article_id=row["article_id"],
@@ -139,8 +139,8 @@ def _candidates(article: Article, features: ArticleFeatures) -> list[Candidate]:
                 text_similarity=text_similarity(
                     features.text_signature, signature_from_bytes(signature["text_signature"])
                 ),
-                cluster_id=member.get("cluster_id"),
-                duplicate_of_id=member.get("duplicate_of_id"),
+                cluster_id=member["cluster_id"] if member else None,
+                duplicate_of_id=member["duplicate_of_id"] if member else None,
                 published_at=signature["published_at"],
             )
         )

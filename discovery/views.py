@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from discovery import selectors
 from discovery.selectors.search import search_filter_choices
+from newsreader.http import HtmxHttpRequest
 
 _MAX_ID = 2**63 - 1
 
@@ -78,7 +79,7 @@ class SearchForm:
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     form = SearchForm.from_query(request.GET)
     since, until = form.bounds()
     result = selectors.article_search(

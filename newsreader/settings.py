@@ -5,6 +5,7 @@ file system, so `make run` needs no server. DATABASE_URL and REDIS_URL switch to
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -101,6 +102,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "newsreader.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
     # Every page reads the session: from Redis, with the database behind it (a session survives a Redis

@@ -210,7 +210,7 @@ def site_feed(corpus: Corpus, base: str, spec: SiteSpec, kind: str) -> tuple[byt
     title = spec.title or spec.name.replace("-", " ").title()
     esc = html.escape
     if kind == "json":
-        doc = {
+        feed = {
             "version": "https://jsonfeed.org/version/1.1",
             "title": title,
             "home_page_url": home,
@@ -227,7 +227,7 @@ def site_feed(corpus: Corpus, base: str, spec: SiteSpec, kind: str) -> tuple[byt
                 for it in items
             ],
         }
-        return json.dumps(doc, ensure_ascii=False, indent=1).encode(), "application/feed+json"
+        return json.dumps(feed, ensure_ascii=False, indent=1).encode(), "application/feed+json"
     if kind == "atom":
         updated = items[0]["published"].isoformat() if items else "2026-03-02T08:00:00+00:00"
         entries = "".join(

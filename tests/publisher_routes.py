@@ -30,11 +30,14 @@ if TYPE_CHECKING:
 class BuiltinRoutes:
     """Mixed into PublisherServer: `/<first segment>/...` is served by `_builtin_<first segment>`."""
 
-    base_url: str
     corpus: Corpus
     fixtures_dir: Path
     _lock: threading.Lock
     _sites: dict[str, SiteSpec]
+
+    @property
+    def base_url(self) -> str:  # PublisherServer's
+        raise NotImplementedError
 
     def _site_spec(self, name: str) -> SiteSpec:
         with self._lock:

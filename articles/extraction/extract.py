@@ -153,7 +153,8 @@ def _main_content(tree: Any, html: bytes) -> Document | None:
     fresh = load_html(html)
     if fresh is None:
         return None
-    return bare_extraction(fresh, **_TRAFILATURA_OPTIONS)
+    document = bare_extraction(fresh, **_TRAFILATURA_OPTIONS)
+    return document if isinstance(document, Document) else None
 
 
 def _reads_as_story(body: etree._Element) -> bool:

@@ -564,7 +564,7 @@ class AsyncGuardedTransport(_PoolRouter, httpx.AsyncBaseTransport):
         self, policy: AddressPolicy, url: httpx.URL
     ) -> tuple[httpx.AsyncHTTPTransport, AsyncOriginPool]:
         transport = httpx.AsyncHTTPTransport(verify=self._ssl_context, trust_env=False)
-        port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+        port = url.port or (443 if url.scheme == "https" else 80)
         pool = AsyncOriginPool(
             origin=httpcore.Origin(url.raw_scheme, url.raw_host, port),
             network_backend=AsyncGuardedBackend(policy, self._resolver),

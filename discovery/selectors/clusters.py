@@ -93,7 +93,9 @@ def visible_article_q(*, user, prefix: str = "") -> Q:
             reading_list__user=user, article_id=OuterRef(f"{prefix}pk" if prefix else "pk")
         )
     )
-    return Q(**{f"{prefix}publisher__in_catalogue": True}) | Q(**{f"{prefix}feed_id__in": followed}) | in_list
+    return (
+        Q(**{f"{prefix}publisher__in_catalogue": True}) | Q(**{f"{prefix}feed_id__in": followed}) | Q(in_list)
+    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -207,6 +207,7 @@ def _scope_postgres(*, user, scope: str, reading_list_id: int | None) -> tuple[s
     middling word walked a hundred thousand rows for its 200 newest visible matches.
     """
     lists = ReadingListItem.objects.filter(reading_list__user=user)
+    parts: dict[str, QuerySet]
     if reading_list_id is not None:
         parts = {"id": lists.filter(reading_list_id=reading_list_id).values("article_id")}
     else:
@@ -217,7 +218,8 @@ def _scope_postgres(*, user, scope: str, reading_list_id: int | None) -> tuple[s
         if scope == "all":
             # The catalogue, what they follow, what they saved: another user's private feed stays private.
             parts["publisher"] = Publisher.objects.filter(in_catalogue=True).values("id")
-    selects, params = [], []
+    selects: list[str] = []
+    params: list = []
     for qs in parts.values():
         sql, sql_params = qs.order_by().query.sql_with_params()
         selects.append(f"ARRAY({sql})")
@@ -231,6 +233,7 @@ def _scope_postgres(*, user, scope: str, reading_list_id: int | None) -> tuple[s
             # Typed as the column, so that Postgres tests each row with a hash lookup; an array of
             # smaller integers (as the driver types small numbers) is searched element by element.
             field = Article._meta.get_field(name)
+            assert isinstance(field, Field)
             conditions.append(f"articles_article.{field.column} = ANY(%s::{field.db_type(connection)}[])")
             # One text parameter ('{1,2,3}', numbers from the database) rather than a list, which the
             # driver would dump element by element.

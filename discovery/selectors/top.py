@@ -97,7 +97,7 @@ def top_stories_compute(*, now: datetime | None = None) -> list[TopStory]:
             "article__publisher__category",
         )
     ):
-        members.setdefault(row["cluster_id"], []).append(row)
+        members.setdefault(row["cluster_id"], []).append(dict(row))
     reads = dict(
         ReadState.objects.filter(article__cluster_member__cluster_id__in=ids)
         .values("article__cluster_member__cluster_id")

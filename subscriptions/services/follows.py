@@ -66,7 +66,7 @@ def _clean_folder_name(name: str) -> str:
 
 
 def _folder_for_user(*, user, folder_id: int | None) -> Folder | None:
-    if folder_id in (None, ""):
+    if folder_id is None or folder_id == "":
         return None
     folder = Folder.objects.filter(user=user, id=folder_id).first()
     if folder is None:

@@ -78,7 +78,7 @@ def include_optional(context, name: str) -> SafeString:
     except TemplateDoesNotExist:
         return SafeString("")
     with context.push():
-        return SafeString(fragment.template.render(context))
+        return SafeString(fragment.template.render(context))  # type: ignore[attr-defined]  # Django's backend template
 
 
 # --- River cards, drawn in Python --------------------------------------------------------------------

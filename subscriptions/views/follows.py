@@ -10,12 +10,13 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from newsreader.http import HtmxHttpRequest
 from subscriptions.opml import MAX_OPML_BYTES, OpmlError
 from subscriptions.selectors import follows as selectors
 from subscriptions.services import follows as services
@@ -59,7 +60,7 @@ def _announce(response: HttpResponse, text: str) -> HttpResponse:
 
 
 def _manage_answer(
-    request: HttpRequest, message: str, *, error: bool = False, reset_source_add: bool = False
+    request: HtmxHttpRequest, message: str, *, error: bool = False, reset_source_add: bool = False
 ) -> HttpResponse:
     """After a change on the subscriptions page: the list fragment for htmx, else back to the page.
 
@@ -78,7 +79,7 @@ def _manage_answer(
 
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None
+        return int(value) if value else None
     except (TypeError, ValueError):
         return None
 

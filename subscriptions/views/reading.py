@@ -18,19 +18,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
-from django_htmx.middleware import HtmxDetails
 
 from discovery.selectors import cluster_info_for_articles
+from newsreader.http import HtmxHttpRequest
 from subscriptions.selectors import reading as selectors
 from subscriptions.services import reading as services
 
 PAGE_SIZE = 30
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request after django-htmx's middleware: `request.htmx` is truthy for htmx requests."""
-
-    htmx: HtmxDetails
 
 
 _MAX_ID = 2**63 - 1
