@@ -35,9 +35,10 @@ class BuiltinRoutes:
     _lock: threading.Lock
     _sites: dict[str, SiteSpec]
 
-    @property
-    def base_url(self) -> str:  # PublisherServer's
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        @property
+        def base_url(self) -> str: ...  # PublisherServer's
 
     def _site_spec(self, name: str) -> SiteSpec:
         with self._lock:

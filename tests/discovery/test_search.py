@@ -208,14 +208,19 @@ def test_the_search_page_needs_a_signed_in_user(client, db):
     assert client.get(reverse("discovery:search"), {"q": "x"}).status_code == 302
 
 
-def test_a_story_waiting_for_its_full_text_is_found_by_its_title_and_summary_only(reader):
-    """Its text is the feed's until extraction replaces it: indexing that first cost most of an insert."""
-    story = ArticleFactory(
+def _story_waiting_for_its_text():
+    """As a refresh stores it: the feed's text, the full text still to come."""
+    return ArticleFactory(
         title="Harbour report",
         summary="Tides rose overnight.",
         text="Tides rose overnight. A zeppelin moored at the pier.",
         extraction_status=Article.Extraction.PENDING,
     )
+
+
+def test_a_story_waiting_for_its_full_text_is_found_by_its_title_and_summary_only(reader):
+    """Its text is the feed's until extraction replaces it: indexing that first cost most of an insert."""
+    story = _story_waiting_for_its_text()
     assert _titles(article_search(user=reader, query="harbour")) == ["Harbour report"]
     assert _titles(article_search(user=reader, query="tides")) == ["Harbour report"]
     assert article_search(user=reader, query="zeppelin").hits == []
@@ -234,12 +239,7 @@ def test_a_story_waiting_for_its_full_text_is_found_by_its_title_and_summary_onl
 
 
 def test_a_story_whose_page_could_not_be_read_is_found_by_the_feeds_text(reader):
-    story = ArticleFactory(
-        title="Harbour report",
-        summary="Tides rose overnight.",
-        text="Tides rose overnight. A zeppelin moored at the pier.",
-        extraction_status=Article.Extraction.PENDING,
-    )
+    story = _story_waiting_for_its_text()
     assert article_search(user=reader, query="zeppelin").hits == []
     # What the extraction writes when the page fails: the status alone (the feed's text stays).
     Article.objects.filter(pk=story.pk).update(extraction_status=Article.Extraction.FEED)
